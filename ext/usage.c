@@ -1,0 +1,50 @@
+/*
+** usage.c: the entry point of the usage extension.
+**
+**   sqlite3 usage.db
+**   sqlite> .load build/usage
+**   sqlite> SELECT usage_init();
+**   sqlite> INSERT INTO usage_ingest(ts, scope, cloud_project_name, busy_kwh)
+**      ...>   VALUES ('2024-03-01 10:00', 'project', 'physics', 1.5);
+**   sqlite> SELECT * FROM usage_buckets('project', 'day');
+**
+** Loading registers, on this connection only: the scalar functions
+** (usage_func.c), usage_init() (usage_schema.c), the writable tables
+** usage_ingest, usage_users, usage_user_projects, usage_project_machines and
+** usage_workspaces (usage_ingest.c), and the usage_buckets table
+** (usage_buckets.c). It also turns PRAGMA foreign_keys on, as the UsageDB
+** design does. No state outlives the connection, and none is shared.
+**
+** The entry point is sqlite3_usage_init, the name SQLite derives from a file
+** called usage.so, so ".load build/usage" needs no second argument.
+*/
+#include "usage.h"
+SQLITE_EXTENSION_INIT1
+
+/* Oldest SQLite with every API used here: RETURNING (3.35.0). */
+#define USAGE_MIN_SQLITE 3035000
+
+#ifdef _WIN32
+__declspec(dllexport)
+#else
+__attribute__((visibility("default")))
+#endif
+int sqlite3_usage_init(sqlite3 *db, char **pzErrMsg,
+                       const sqlite3_api_routines *pApi) {
+  int rc;
+  SQLITE_EXTENSION_INIT2(pApi);
+  if (sqlite3_libversion_number() < USAGE_MIN_SQLITE) {
+    *pzErrMsg = sqlite3_mprintf("usage needs SQLite 3.35.0 or later, not %s",
+                                sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
+  rc = usage_register_functions(db);
+  if (rc == SQLITE_OK) rc = usage_register_schema(db);
+  if (rc == SQLITE_OK) rc = usage_register_ingest(db);
+  if (rc == SQLITE_OK) rc = usage_register_buckets(db);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
+  if (rc != SQLITE_OK) {
+    *pzErrMsg = sqlite3_mprintf("usage: cannot register: %s", sqlite3_errmsg(db));
+  }
+  return rc;
+}
