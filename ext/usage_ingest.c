@@ -91,6 +91,25 @@ struct IngestDef {
   int (*xInsert)(IngestVtab *, sqlite3_value **);
 };
 
+/* One remembered dimension row: which table (its _FIND statement), name, id. */
+typedef struct DimEntry {
+  int iFind;           /* ST_PROJECT_FIND, ST_MACHINE_FIND, ... ; 0 = empty */
+  int nName;           /* bytes in zName */
+  char *zName;         /* the name, owned */
+  sqlite3_int64 iId;   /* its id */
+} DimEntry;
+
+/* Names already resolved by this statement, so a bulk INSERT looks each
+** dimension row up once rather than once per fact. It is emptied whenever
+** anything else may have changed those rows: a new statement (the total
+** change count moved), an error, a rollback of any depth, or a commit. */
+typedef struct DimCache {
+  DimEntry *a;         /* open-addressing slots */
+  int nSlot;           /* slots, a power of two, or 0 */
+  int nUsed;           /* filled slots */
+  int nChangeMark;     /* sqlite3_total_changes() after our last row */
+} DimCache;
+
 /* A table on one connection and schema. */
 struct IngestVtab {
   sqlite3_vtab base;              /* base class: must be first */
@@ -101,6 +120,7 @@ struct IngestVtab {
   sqlite3_int64 nRow;             /* rows inserted in this transaction */
   sqlite3_int64 iFailedRow;       /* the row that failed, or 0 */
   char *zFailure;                 /* its error, kept until the transaction ends */
+  DimCache cache;                 /* names resolved by the current statement */
 };
 
 /* A scan over the rows, through one prepared SELECT. */
@@ -166,7 +186,8 @@ static int stmt_get(IngestVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
 }
 
 /* Step a bound statement to its end; *pId gets column 0 of its row, if any.
-** Returns SQLITE_ROW when there was a row, SQLITE_DONE when not. */
+** Returns SQLITE_ROW when there was a row, SQLITE_DONE when not. Bindings
+** stay: every caller binds every parameter before each run. */
 static int stmt_run(IngestVtab *p, sqlite3_stmt *pStmt, sqlite3_int64 *pId) {
   int rc = sqlite3_step(pStmt);
   int rcRow = rc;
@@ -178,11 +199,9 @@ static int stmt_run(IngestVtab *p, sqlite3_stmt *pStmt, sqlite3_int64 *pId) {
   if (rc != SQLITE_DONE) {
     rc = sqlite3_reset(pStmt);
     db_error(p, rc);
-    sqlite3_clear_bindings(pStmt);
     return rc;
   }
   sqlite3_reset(pStmt);
-  sqlite3_clear_bindings(pStmt);
   return rcRow == SQLITE_ROW ? SQLITE_ROW : SQLITE_DONE;
 }
 
@@ -213,20 +232,113 @@ static int arg_name(IngestVtab *p, sqlite3_value *pVal, const char *zField,
   return SQLITE_OK;
 }
 
+/* Slots at most; a statement naming more distinct rows stops caching. */
+#define DIM_CACHE_MAX 65536
+
+/* Forget every remembered name. */
+static void cache_clear(DimCache *c) {
+  int i;
+  for (i = 0; i < c->nSlot; i++) sqlite3_free(c->a[i].zName);
+  sqlite3_free(c->a);
+  memset(c, 0, sizeof(*c));
+}
+
+/* FNV-1a over the name, mixed with which table it names. */
+static unsigned cache_hash(int iFind, const char *z, int n) {
+  unsigned h = 2166136261u ^ (unsigned)iFind;
+  int i;
+  for (i = 0; i < n; i++) h = (h ^ (unsigned char)z[i]) * 16777619u;
+  return h;
+}
+
+/* The slot holding (iFind, name), or the empty slot where it would go. */
+static DimEntry *cache_slot(DimCache *c, int iFind, const char *z, int n) {
+  unsigned i = cache_hash(iFind, z, n) & (unsigned)(c->nSlot - 1);
+  for (;;) {
+    DimEntry *e = &c->a[i];
+    if (e->iFind == 0) return e;
+    if (e->iFind == iFind && e->nName == n && memcmp(e->zName, z, n) == 0) return e;
+    i = (i + 1) & (unsigned)(c->nSlot - 1);
+  }
+}
+
+/* Double the slots (or make the first 64), keeping the entries. */
+static int cache_grow(DimCache *c) {
+  DimCache bigger;
+  int i;
+  memset(&bigger, 0, sizeof(bigger));
+  bigger.nSlot = c->nSlot ? c->nSlot * 2 : 64;
+  bigger.a = sqlite3_malloc64(sizeof(DimEntry) * (sqlite3_uint64)bigger.nSlot);
+  if (bigger.a == 0) return SQLITE_NOMEM;
+  memset(bigger.a, 0, sizeof(DimEntry) * (size_t)bigger.nSlot);
+  for (i = 0; i < c->nSlot; i++) {
+    if (c->a[i].iFind) {
+      *cache_slot(&bigger, c->a[i].iFind, c->a[i].zName, c->a[i].nName) = c->a[i];
+    }
+  }
+  bigger.nUsed = c->nUsed;
+  bigger.nChangeMark = c->nChangeMark;
+  sqlite3_free(c->a);
+  *c = bigger;
+  return SQLITE_OK;
+}
+
+/* The remembered id of (iFind, name), if this statement resolved it. */
+static int cache_find(IngestVtab *p, int iFind, const char *z, int n,
+                      sqlite3_int64 *pId) {
+  DimCache *c = &p->cache;
+  DimEntry *e;
+  if (c->nSlot == 0) return 0;
+  if (c->nChangeMark != sqlite3_total_changes(p->db)) {
+    cache_clear(c); /* another statement ran: its writes may touch the rows */
+    return 0;
+  }
+  e = cache_slot(c, iFind, z, n);
+  if (e->iFind == 0) return 0;
+  *pId = e->iId;
+  return 1;
+}
+
+/* Remember (iFind, name) -> id; a failure to remember is not an error. */
+static void cache_add(IngestVtab *p, int iFind, const char *z, int n,
+                      sqlite3_int64 iId) {
+  DimCache *c = &p->cache;
+  DimEntry *e;
+  if (c->nUsed * 2 >= c->nSlot) {
+    if (c->nSlot >= DIM_CACHE_MAX) cache_clear(c);
+    if (cache_grow(c) != SQLITE_OK) return;
+  }
+  e = cache_slot(c, iFind, z, n);
+  if (e->iFind) return;
+  e->zName = sqlite3_malloc(n > 0 ? n : 1);
+  if (e->zName == 0) return;
+  memcpy(e->zName, z, n);
+  e->nName = n;
+  e->iFind = iFind;
+  e->iId = iId;
+  c->nUsed++;
+}
+
 /* The id of a named dimension row, creating the row when it is missing. */
 static int dim_id(IngestVtab *p, int iFind, const char *zName, int nName,
                   sqlite3_int64 *pId) {
   sqlite3_stmt *pStmt;
-  int rc = stmt_get(p, iFind, &pStmt);
+  int rc;
+  if (cache_find(p, iFind, zName, nName, pId)) return SQLITE_OK;
+  rc = stmt_get(p, iFind, &pStmt);
   if (rc != SQLITE_OK) return rc;
   sqlite3_bind_text(pStmt, 1, zName, nName, SQLITE_STATIC);
   rc = stmt_run(p, pStmt, pId);
-  if (rc != SQLITE_DONE) return rc == SQLITE_ROW ? SQLITE_OK : rc;
-  rc = stmt_get(p, iFind + 1, &pStmt); /* the _ADD statement follows _FIND */
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pStmt, 1, zName, nName, SQLITE_STATIC);
-  rc = stmt_run(p, pStmt, pId);
-  return rc == SQLITE_ROW ? SQLITE_OK : (rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+  if (rc == SQLITE_DONE) {
+    rc = stmt_get(p, iFind + 1, &pStmt); /* the _ADD statement follows _FIND */
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_bind_text(pStmt, 1, zName, nName, SQLITE_STATIC);
+    rc = stmt_run(p, pStmt, pId);
+    if (rc == SQLITE_DONE) rc = SQLITE_ERROR;
+  }
+  if (rc != SQLITE_ROW) return rc;
+  cache_add(p, iFind, zName, nName, *pId);
+  return SQLITE_OK;
 }
 
 /* A timestamp field, as canonical text in zOut. */
@@ -239,6 +351,12 @@ static int arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
   if (sqlite3_value_type(pVal) == SQLITE_NULL ||
       (sqlite3_value_type(pVal) == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0)) {
     return set_error(p, SQLITE_ERROR, "%s: %s is required", p->pDef->zName, zField);
+  }
+  if (sqlite3_value_type(pVal) == SQLITE_TEXT &&
+      usage_time_parse_canonical((const char *)sqlite3_value_text(pVal),
+                                 sqlite3_value_bytes(pVal), &t) == 0) {
+    memcpy(zOut, sqlite3_value_text(pVal), USAGE_TS_LEN + 1); /* already canonical */
+    return SQLITE_OK;
   }
   sqlite3_snprintf(sizeof(zWhat), zWhat, "%s: %s", p->pDef->zName, zField);
   rc = usage_value_time(pVal, zWhat, &t, &zErr);
@@ -297,16 +415,20 @@ static int insert_fact(IngestVtab *p, sqlite3_value **a) {
   for (i = IN_BUSY_CPU; rc == SQLITE_OK && i <= IN_INTENSITY; i++) {
     rc = bind_amount(p, pUpsert, i + 1, a[i], azIngestCol[i], i == IN_INTENSITY);
   }
-  if (rc == SQLITE_OK && azName[0]) {
-    rc = dim_id(p, ST_PROJECT_FIND, azName[0], anName[0], &iKey);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(pUpsert, 3, iKey);
-  } else if (rc == SQLITE_OK && azName[1]) {
-    rc = dim_id(p, ST_MACHINE_FIND, azName[1], anName[1], &iKey);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(pUpsert, 4, iKey);
-  } else if (rc == SQLITE_OK && azName[2]) {
-    rc = dim_id(p, ST_USER_FIND, azName[2], anName[2], &iKey);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_text(pUpsert, 5, azName[2], anName[2],
-                                                SQLITE_STATIC);
+  /* At most one key is set (the scope rule held); resolve it by name. */
+  for (i = 0; rc == SQLITE_OK && i < 3; i++) {
+    static const int aFind[3] = {ST_PROJECT_FIND, ST_MACHINE_FIND, ST_USER_FIND};
+    if (azName[i] == 0) {
+      rc = sqlite3_bind_null(pUpsert, 3 + i);
+      continue;
+    }
+    rc = dim_id(p, aFind[i], azName[i], anName[i], &iKey);
+    if (rc != SQLITE_OK) break;
+    if (i < 2) {
+      rc = sqlite3_bind_int64(pUpsert, 3 + i, iKey);
+    } else {
+      rc = sqlite3_bind_text(pUpsert, 5, azName[2], anName[2], SQLITE_STATIC);
+    }
   }
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(pUpsert, 1, zTs, USAGE_TS_LEN, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_value(pUpsert, 2, a[IN_SCOPE]);
@@ -338,8 +460,12 @@ static int insert_user(IngestVtab *p, sqlite3_value **a) {
   if (rc == SQLITE_OK) rc = stmt_get(p, ST_USER_UPSERT, &pStmt);
   if (rc != SQLITE_OK) return rc;
   sqlite3_bind_text(pStmt, 1, zUser, nUser, SQLITE_STATIC);
-  if (zDisplay) sqlite3_bind_text(pStmt, 2, zDisplay, nDisplay, SQLITE_STATIC);
-  if (zGroup) sqlite3_bind_int64(pStmt, 3, iGroup);
+  sqlite3_bind_text(pStmt, 2, zDisplay, nDisplay, SQLITE_STATIC); /* NULL if 0 */
+  if (zGroup) {
+    sqlite3_bind_int64(pStmt, 3, iGroup);
+  } else {
+    sqlite3_bind_null(pStmt, 3);
+  }
   rc = stmt_run(p, pStmt, 0);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -441,13 +567,17 @@ static int insert_workspace(IngestVtab *p, sqlite3_value **a) {
     return rc;
   }
   sqlite3_bind_text(pInstance, 1, zHost, nHost, SQLITE_STATIC);
-  if (zLabel) sqlite3_bind_text(pInstance, 3, zLabel, nLabel, SQLITE_STATIC);
+  sqlite3_bind_text(pInstance, 3, zLabel, nLabel, SQLITE_STATIC); /* NULL if 0 */
   rc = stmt_run(p, pInstance, &iInstance);
   if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
   sqlite3_bind_int64(pWorkspace, 1, iInstance);
   sqlite3_bind_int64(pWorkspace, 2, iMachine);
-  if (zUser) sqlite3_bind_text(pWorkspace, 3, zUser, nUser, SQLITE_STATIC);
-  if (zProject) sqlite3_bind_int64(pWorkspace, 4, iProject);
+  sqlite3_bind_text(pWorkspace, 3, zUser, nUser, SQLITE_STATIC); /* NULL if 0 */
+  if (zProject) {
+    sqlite3_bind_int64(pWorkspace, 4, iProject);
+  } else {
+    sqlite3_bind_null(pWorkspace, 4);
+  }
   sqlite3_bind_text(pWorkspace, 5, zStarted, USAGE_TS_LEN, SQLITE_STATIC);
   rc = stmt_run(p, pWorkspace, 0);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -547,6 +677,7 @@ static int ingest_connect(sqlite3 *db, void *pAux, int argc,
 
 /* Forget the doomed-transaction state. */
 static void ingest_reset_txn(IngestVtab *p) {
+  cache_clear(&p->cache);
   p->nRow = 0;
   p->iFailedRow = 0;
   sqlite3_free(p->zFailure);
@@ -699,6 +830,11 @@ static int ingest_update(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   if (p->zFailure) return SQLITE_OK; /* the transaction will not commit */
   p->nRow++;
   rc = p->pDef->xInsert(p, &argv[2]);
+  if (rc == SQLITE_OK) {
+    p->cache.nChangeMark = sqlite3_total_changes(p->db);
+  } else {
+    cache_clear(&p->cache);
+  }
   if (rc != SQLITE_OK && !sqlite3_get_autocommit(p->db)) {
     p->iFailedRow = p->nRow;
     p->zFailure = sqlite3_mprintf("%s", p->base.zErrMsg ? p->base.zErrMsg
@@ -728,9 +864,24 @@ static int ingest_end(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
+/* xSavepoint and xRelease: nothing to do; the tables keep no rows. */
+static int ingest_savepoint(sqlite3_vtab *pVtab, int iSavepoint) {
+  (void)pVtab;
+  (void)iSavepoint;
+  return SQLITE_OK;
+}
+
+/* xRollbackTo: rows this statement created may be gone, so forget them. The
+** doomed-transaction state stays: a failed row still fails the COMMIT. */
+static int ingest_rollback_to(sqlite3_vtab *pVtab, int iSavepoint) {
+  (void)iSavepoint;
+  cache_clear(&((IngestVtab *)pVtab)->cache);
+  return SQLITE_OK;
+}
+
 /* The module shared by all five tables; pAux tells them apart. */
 static const sqlite3_module ingestModule = {
-  1,                 /* iVersion */
+  2,                 /* iVersion: savepoints reach xRollbackTo */
   ingest_connect,    /* xCreate: CREATE VIRTUAL TABLE aux.x USING x */
   ingest_connect,    /* xConnect */
   ingest_best_index, /* xBestIndex */
@@ -750,9 +901,9 @@ static const sqlite3_module ingestModule = {
   ingest_end,        /* xRollback */
   0,                 /* xFindFunction */
   0,                 /* xRename */
-  0,                 /* xSavepoint */
-  0,                 /* xRelease */
-  0,                 /* xRollbackTo */
+  ingest_savepoint,  /* xSavepoint */
+  ingest_savepoint,  /* xRelease */
+  ingest_rollback_to, /* xRollbackTo */
   0                  /* xShadowName */
 };
 
