@@ -1,0 +1,60 @@
+-- demo.sql: a week of usage for a small platform, and the reports on it.
+--
+--   sqlite3 build/demo.db -cmd '.load build/usage' < sql/demo.sql
+--
+-- Each hour of 2024-03-04 .. 2024-03-10 gets one platform (ada) row, and a
+-- row for each of 3 projects, 2 machines and 4 users in 2 groups (dan has
+-- none). Energy follows the UsageDB rule kWh = (12 W busy + 1 W idle) / 3.6e6
+-- per CPU second, and carbon is kWh x a grid intensity that swings by hour.
+.bail on
+.mode box
+SELECT usage_init() AS schema_version;
+.mode list
+INSERT INTO usage_users VALUES
+  ('ann', 'Ann', 'astro'), ('ben', 'Ben', 'astro'), ('cat', 'Cat', 'bio'), ('dan', 'Dan', NULL);
+INSERT INTO usage_user_projects VALUES ('ann', 'galaxy-survey'), ('ben', 'galaxy-survey'), ('cat', 'protein-fold'), ('dan', 'teaching');
+INSERT INTO usage_project_machines VALUES ('galaxy-survey', 'ada-node-1'), ('protein-fold', 'ada-node-2');
+
+WITH RECURSIVE hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 167),
+keys(scope, p, m, u, load) AS (VALUES
+  ('ada', NULL, NULL, NULL, 0.55),
+  ('project', 'galaxy-survey', NULL, NULL, 0.8), ('project', 'protein-fold', NULL, NULL, 0.5),
+  ('project', 'teaching', NULL, NULL, 0.1),
+  ('machine', NULL, 'ada-node-1', NULL, 0.7), ('machine', NULL, 'ada-node-2', NULL, 0.4),
+  ('user', NULL, NULL, 'ann', 0.6), ('user', NULL, NULL, 'ben', 0.3),
+  ('user', NULL, NULL, 'cat', 0.5), ('user', NULL, NULL, 'dan', 0.05)),
+rows AS (
+  SELECT datetime('2024-03-04', '+' || h || ' hours') AS ts, scope, p, m, u,
+         -- 8 cores: busy share by key, a little higher in working hours
+         8 * 3600 * min(1.0, load * (CASE WHEN h % 24 BETWEEN 8 AND 18 THEN 1.3 ELSE 0.7 END)) AS busy_s,
+         -- grid intensity gCO2eq/kWh: lower at night, higher at the evening peak
+         120 + 80 * (CASE WHEN h % 24 BETWEEN 17 AND 20 THEN 1.5 WHEN h % 24 < 6 THEN 0.4 ELSE 1.0 END) AS grid
+  FROM hours, keys)
+INSERT INTO usage_ingest
+SELECT ts, scope, p, m, u, busy_s, 8 * 3600 - busy_s,
+       12 * busy_s / 3.6e6, 1 * (8 * 3600 - busy_s) / 3.6e6,
+       12 * busy_s / 3.6e6 * grid, (8 * 3600 - busy_s) / 3.6e6 * grid, grid
+FROM rows;
+
+.mode box
+SELECT 'facts stored' AS what, count(*) AS n FROM fact_usage;
+
+-- Daily energy and carbon per project, with energy-weighted intensity.
+SELECT substr(bucket_start, 1, 10) AS day, key AS project,
+       printf('%.2f', busy_kwh + idle_kwh) AS kwh,
+       printf('%.0f', busy_gCo2eq + idle_gCo2eq) AS gCO2eq,
+       printf('%.1f', intensity_gCo2eq_kwh) AS g_per_kwh
+FROM usage_buckets('project', 'day', '2024-03-04', '2024-03-07')
+ORDER BY bucket_start, key;
+
+-- The week per group; users with no group fall under (none).
+SELECT coalesce(key, '(none)') AS "group", samples,
+       printf('%.2f', busy_kwh + idle_kwh) AS kwh,
+       printf('%.0f', busy_gCo2eq + idle_gCo2eq) AS gCO2eq
+FROM usage_buckets('group', 'week', '2024-03-04', '2024-03-11')
+ORDER BY key;
+
+-- The seed's view of project totals, for comparison.
+SELECT cloud_project_name, printf('%.2f', busy_kwh + idle_kwh) AS kwh,
+       printf('%.0f', busy_gCo2eq + idle_gCo2eq) AS gCO2eq
+FROM v_project_totals ORDER BY 1;
