@@ -71,12 +71,12 @@ cluster-test: all
 	scripts/cluster
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/sqlite3
-	install -m 0644 $(O)/usage.so $(DESTDIR)$(PREFIX)/lib/sqlite3/usage.so
+	install -d '$(DESTDIR)$(PREFIX)/lib/sqlite3'
+	install -m 0644 '$(O)/usage.so' '$(DESTDIR)$(PREFIX)/lib/sqlite3/usage.so'
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/sqlite3/usage.so
-	-rmdir $(DESTDIR)$(PREFIX)/lib/sqlite3 2>/dev/null
+	rm -f '$(DESTDIR)$(PREFIX)/lib/sqlite3/usage.so'
+	-rmdir '$(DESTDIR)$(PREFIX)/lib/sqlite3' 2>/dev/null
 
 clean:
 	rm -rf build
