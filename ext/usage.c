@@ -32,7 +32,22 @@ __attribute__((visibility("default")))
 int sqlite3_usage_init(sqlite3 *db, char **pzErrMsg,
                        const sqlite3_api_routines *pApi) {
   int rc;
-  SQLITE_EXTENSION_INIT2(pApi);
+#ifndef SQLITE_CORE
+  /* sqlite3_api is the one variable shared by every connection that loads
+  ** usage, and each passes the same pApi. Write it only when it differs,
+  ** under SQLite's static main mutex: the write then happens once, before
+  ** any other load returns, and later loads only read it. A bare
+  ** SQLITE_EXTENSION_INIT2 rewrites it on every load while other threads'
+  ** connections read it: a data race that ThreadSanitizer reports. */
+  {
+    sqlite3_mutex *pMain = pApi->mutex_alloc(SQLITE_MUTEX_STATIC_MAIN);
+    pApi->mutex_enter(pMain);
+    if (sqlite3_api != pApi) SQLITE_EXTENSION_INIT2(pApi);
+    pApi->mutex_leave(pMain);
+  }
+#else
+  (void)pApi;
+#endif
   if (sqlite3_libversion_number() < USAGE_MIN_SQLITE) {
     *pzErrMsg = sqlite3_mprintf("usage needs SQLite 3.35.0 or later, not %s",
                                 sqlite3_libversion());
