@@ -30,14 +30,19 @@
 ** rows still gets its zero rows.
 **
 ** How: one pass, in ts order, over the range (scope, ts) of the index
-** fact_usage_natural_key. Each row's canonical ts is parsed in C and
-** floored to its bucket (cached while ts repeats or stays in the bucket);
-** its key is interned to a small dense number through a hash; its amounts
-** are added to the cell (bucket, key), found through a hash keyed by both
-** and cached per key for the current bucket. Names are looked up only for
-** the keys in the result, and the cells are sorted once, by bucket_start
-** then key, which is the order the table promises the planner. Memory is
-** bounded by keys x buckets, and results over BK_MAX_CELLS are refused.
+** fact_usage_natural_key, run as one SQL statement whose rows go to the
+** internal aggregate usage__buckets_add() with the cursor bound as a
+** pointer, so they reach C from inside the VDBE with no per-row step or
+** column calls. Each row's canonical ts is parsed in C and floored to its
+** bucket (cached while ts repeats or stays in the bucket); its key is
+** interned to a small dense number (an array for small ids, else a hash);
+** its amounts are added to the cell (bucket, key), found through a hash
+** keyed by both and cached per key for the current bucket. A key filter
+** naming few keys reads each key's own index range instead. Names are
+** looked up only for the keys in the result, and the cells are sorted
+** once, by bucket_start then key: the order the table promises the
+** planner. Memory is bounded by keys x buckets, and results over
+** BK_MAX_CELLS are refused with an error.
 */
 #include <limits.h>
 #include <math.h>
@@ -76,17 +81,26 @@ static const char *const azHidden[BK_NHIDDEN] = {"scope", "width", "start",
 #define IDX_DESC 0x100  /* emit in descending order for ORDER BY ... DESC */
 #define IDX_SUM_SHIFT 9 /* bits 9-14: which of the six sums the query reads */
 
-/* Scan statements kept per table, and ids looked up through an array
-** rather than a hash (dense ids are the norm for INTEGER PRIMARY KEYs). */
+/* Scan statements kept per table. */
 #define BK_NSCAN 8
+
+/* Ids below this are looked up through an array rather than a hash: dense
+** small ids are the norm for INTEGER PRIMARY KEYs. */
 #define BK_DIRECT_MAX 65536
+
+/* A key filter reads each key's own index range, rather than the scope's,
+** when the keys are at most 1/BK_KEYED_SHARE of the dimension: rows of
+** many keys share each table page, so beyond that the scope's single pass
+** reads fewer pages. */
+#define BK_KEYED_SHARE 4
 
 /* The statements a table prepares once and reuses across scans, besides
 ** the scans themselves (see scan_sql). */
 enum {
   ST_NAME_PROJECT, ST_NAME_MACHINE, ST_NAME_GROUP,
   ST_FIND_PROJECT, ST_FIND_MACHINE, ST_FIND_GROUP,
-  ST_USER_GROUPS, ST_HAS_SCHEMA, ST_COUNT
+  ST_USER_GROUPS, ST_HAS_SCHEMA, ST_NUM_PROJECT, ST_NUM_MACHINE,
+  ST_NUM_USER, ST_COUNT
 };
 
 /* Their SQL; each "%w" is the schema. */
@@ -100,6 +114,9 @@ static const char *const azStmtSql[ST_COUNT] = {
   "SELECT user_id, group_id FROM \"%w\".dim_user",
   "SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' "
   "AND name = 'fact_usage'",
+  "SELECT count(*) FROM \"%w\".dim_project",
+  "SELECT count(*) FROM \"%w\".dim_machine",
+  "SELECT count(*) FROM \"%w\".dim_user",
 };
 
 typedef struct BkVtab BkVtab;
@@ -668,6 +685,20 @@ static int key_null(BkCursor *c, int *piKey) {
   return SQLITE_OK;
 }
 
+/* The one key of scope 'ada', named 'ada'. */
+static int key_ada(BkCursor *c, int *piKey) {
+  if (c->iAdaKey < 0) {
+    int rc = key_new(c, &c->iAdaKey);
+    if (rc == SQLITE_OK) {
+      rc = val_set_bytes(&c->aKey[c->iAdaKey].name, SQLITE_TEXT, "ada", 3);
+    }
+    if (rc != SQLITE_OK) return rc;
+    c->aKey[c->iAdaKey].bNamed = 1;
+  }
+  *piKey = c->iAdaKey;
+  return SQLITE_OK;
+}
+
 /* A key the query asked for that no stored key matches: shown as asked. */
 static int key_phantom(BkCursor *c, sqlite3_value *pVal) {
   int k, rc = key_new(c, &k);
@@ -694,13 +725,8 @@ static int key_request(BkVtab *p, BkCursor *c, sqlite3_value *pVal) {
   if (z == 0) return SQLITE_NOMEM;
   if (c->eScope == USAGE_SCOPE_ADA) {
     if (n != 3 || memcmp(z, "ada", 3) != 0) return key_phantom(c, pVal);
-    if (c->iAdaKey < 0) {
-      rc = key_new(c, &c->iAdaKey);
-      if (rc == SQLITE_OK) rc = val_set_bytes(&c->aKey[c->iAdaKey].name, SQLITE_TEXT, "ada", 3);
-      if (rc != SQLITE_OK) return rc;
-      c->aKey[c->iAdaKey].bNamed = 1;
-    }
-    k = c->iAdaKey;
+    rc = key_ada(c, &k);
+    if (rc != SQLITE_OK) return rc;
   } else if (c->eScope == USAGE_SCOPE_USER) {
     rc = key_of_user(c, z, n, &k);
     if (rc != SQLITE_OK) return rc;
@@ -812,6 +838,7 @@ static int cell_get(BkVtab *p, BkCursor *c, sqlite3_int64 iBucket, int k,
   }
   if (c->nCell >= c->nCellAlloc) {
     int nNew = c->nCellAlloc ? c->nCellAlloc * 2 : 256;
+    if (nNew > BK_MAX_CELLS) nNew = BK_MAX_CELLS;
     BkCell *aNew = sqlite3_realloc64(c->aCell, (sqlite3_uint64)nNew * sizeof(BkCell));
     if (aNew == 0) return SQLITE_NOMEM;
     c->aCell = aNew;
@@ -959,9 +986,9 @@ static void bk_add_final(sqlite3_context *ctx) {
 }
 
 /* The key of a scan statement: what its SQL depends on. */
-static int scan_key(int eScope, int bStart, int bEnd, int mSum) {
+static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
   int eKind = eScope == USAGE_SCOPE_GROUP ? USAGE_SCOPE_USER : eScope;
-  return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5);
+  return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 11);
 }
 
 /* The SQL of a scan: one range of fact_usage_natural_key, (scope = ?1)
@@ -969,9 +996,11 @@ static int scan_key(int eScope, int bStart, int bEnd, int mSum) {
 ** to usage__buckets_add() with the cursor bound as ?4 (a pointer). The
 ** rows reach C from inside the VDBE, with no sqlite3_step() and
 ** sqlite3_column_*() per row, and amounts the query does not read are not
-** fetched at all. */
+** fetched at all. A keyed scan reads one key (?5) through its own index,
+** idx_fact_usage_project (project_id, ts) and the like; "+scope" keeps the
+** planner off the natural key there. */
 static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
-                      int mSum) {
+                      int mSum, int bKeyed) {
   static const char *const azKeyCol[] = {"NULL", "project_id", "machine_id",
                                          "user_id", "user_id"};
   static const char *const azSumCol[BK_NSUM] = {
@@ -982,16 +1011,17 @@ static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
   for (j = 0; j < BK_NSUM; j++) az[j] = (mSum & (1 << j)) ? azSumCol[j] : "NULL";
   return sqlite3_mprintf(
       "SELECT usage__buckets_add(?4, ts, %s, %s, %s, %s, %s, %s, %s) "
-      "FROM \"%w\".fact_usage WHERE scope = ?1%s%s",
+      "FROM \"%w\".fact_usage WHERE %s%s%s%s",
       azKeyCol[eScope], az[0], az[1], az[2], az[3], az[4], az[5], zSchema,
+      bKeyed ? azKeyCol[eScope] : "", bKeyed ? " = ?5 AND +scope = ?1" : "scope = ?1",
       bStart ? " AND ts >= ?2" : "", bEnd ? " AND ts < ?3" : "");
 }
 
 /* The scan statement for these arguments, from the table's small cache or
 ** newly prepared (evicting the oldest). */
 static int scan_stmt(BkVtab *p, int eScope, int bStart, int bEnd, int mSum,
-                     sqlite3_stmt **ppStmt) {
-  int iKey = scan_key(eScope, bStart, bEnd, mSum);
+                     int bKeyed, sqlite3_stmt **ppStmt) {
+  int iKey = scan_key(eScope, bStart, bEnd, mSum, bKeyed);
   int i, rc;
   char *zSql;
   for (i = 0; i < BK_NSCAN; i++) {
@@ -1004,7 +1034,7 @@ static int scan_stmt(BkVtab *p, int eScope, int bStart, int bEnd, int mSum,
   p->iScanVictim = (i + 1) % BK_NSCAN;
   sqlite3_finalize(p->aScan[i]);
   p->aScan[i] = 0;
-  zSql = scan_sql(p->zSchema, eScope, bStart, bEnd, mSum);
+  zSql = scan_sql(p->zSchema, eScope, bStart, bEnd, mSum, bKeyed);
   if (zSql == 0) return SQLITE_NOMEM;
   rc = sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
                           &p->aScan[i], 0);
@@ -1015,17 +1045,92 @@ static int scan_stmt(BkVtab *p, int eScope, int bStart, int bEnd, int mSum,
   return SQLITE_OK;
 }
 
-/* One pass over fact_usage rows of the scope with ts in [zFrom, zTo) (a
-** bound given as NULL is not applied): every row's amounts go into the
-** cell of its bucket and key. */
+/* Bind key i of a keyed scan as ?5: the i-th stored key asked for (by
+** id, or by user id), or for a group the i-th of its members. Returns
+** SQLITE_DONE when there is no key i. */
+static int scan_bind_key(BkCursor *c, sqlite3_stmt *pStmt, int i) {
+  int k;
+  if (c->eScope == USAGE_SCOPE_GROUP) {
+    unsigned j;
+    if (c->textMap.aSlot == 0) return SQLITE_DONE;
+    for (j = 0; j <= c->textMap.mask; j++) {
+      const StrSlot *pSlot = &c->textMap.aSlot[j];
+      if (pSlot->iOff >= 0 && pSlot->v >= 0 && i-- == 0) {
+        return sqlite3_bind_text(pStmt, 5, c->textMap.zArena + pSlot->iOff,
+                                 pSlot->n, SQLITE_STATIC);
+      }
+    }
+    return SQLITE_DONE;
+  }
+  for (k = 0; k < c->nKey; k++) {
+    const BkKey *pKey = &c->aKey[k];
+    if (!pKey->bRequested || pKey->bPhantom || i-- > 0) continue;
+    if (c->eScope == USAGE_SCOPE_USER) {
+      return sqlite3_bind_text(pStmt, 5, pKey->name.z, pKey->name.n, SQLITE_STATIC);
+    }
+    return sqlite3_bind_int64(pStmt, 5, pKey->iId);
+  }
+  return SQLITE_DONE;
+}
+
+/* Should a key filter read each key's own index range? Yes when it names
+** few stored keys for the size of the dimension (see BK_KEYED_SHARE). */
+static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
+  static const int aNum[] = {-1, ST_NUM_PROJECT, ST_NUM_MACHINE, ST_NUM_USER,
+                             ST_NUM_USER};
+  sqlite3_stmt *pNum;
+  sqlite3_int64 nAll = 0;
+  int nScan = 0, rc, rcStep;
+  *pbKeyed = 0;
+  if (!c->bFilter || c->eScope == USAGE_SCOPE_ADA) return SQLITE_OK;
+  if (c->eScope == USAGE_SCOPE_GROUP) {
+    unsigned j;
+    for (j = 0; c->textMap.aSlot && j <= c->textMap.mask; j++) {
+      if (c->textMap.aSlot[j].iOff >= 0 && c->textMap.aSlot[j].v >= 0) nScan++;
+    }
+  } else {
+    nScan = c->nFound;
+  }
+  if (nScan == 0) return SQLITE_OK;
+  rc = stmt_need(p, aNum[c->eScope], &pNum);
+  if (rc != SQLITE_OK) return rc;
+  rcStep = sqlite3_step(pNum);
+  if (rcStep == SQLITE_ROW) nAll = sqlite3_column_int64(pNum, 0);
+  rc = stmt_done(p, pNum, rcStep);
+  *pbKeyed = (sqlite3_int64)nScan * BK_KEYED_SHARE <= nAll;
+  return rc;
+}
+
+/* Step a bound scan statement to its end and reset it. */
+static int scan_run(BkVtab *p, BkCursor *c, sqlite3_stmt *pStmt) {
+  int rcStep;
+  while ((rcStep = sqlite3_step(pStmt)) == SQLITE_ROW) {
+  }
+  if (c->rcScan != SQLITE_OK) {
+    /* scan_row() has set the message; the statement only carries it. */
+    sqlite3_reset(pStmt);
+    return c->rcScan;
+  }
+  if (rcStep != SQLITE_DONE) return db_error(p, sqlite3_reset(pStmt));
+  sqlite3_reset(pStmt);
+  return SQLITE_OK;
+}
+
+/* Read the fact_usage rows of the scope with ts in [zFrom, zTo) (a bound
+** given as NULL is not applied), in one pass over the scope's index range
+** or, for a few keys, one per key: every row's amounts go into the cell of
+** its bucket and key. */
 static int scan_rows(BkVtab *p, BkCursor *c, const char *zFrom,
                      const char *zTo) {
   const char *zScope = c->eScope == USAGE_SCOPE_GROUP
                            ? "user" : usage_scope_name(c->eScope);
   sqlite3_stmt *pStmt = 0;
-  int rc, rcStep;
+  int rc, bKeyed = 0, i;
 
-  rc = scan_stmt(p, c->eScope, zFrom != 0, zTo != 0, c->mSum, &pStmt);
+  rc = scan_is_keyed(p, c, &bKeyed);
+  if (rc == SQLITE_OK) {
+    rc = scan_stmt(p, c->eScope, zFrom != 0, zTo != 0, c->mSum, bKeyed, &pStmt);
+  }
   if (rc != SQLITE_OK) return rc;
   c->iScanSerial = 0;
   c->rcScan = SQLITE_OK;
@@ -1033,16 +1138,17 @@ static int scan_rows(BkVtab *p, BkCursor *c, const char *zFrom,
   if (rc == SQLITE_OK && zFrom) rc = sqlite3_bind_text(pStmt, 2, zFrom, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK && zTo) rc = sqlite3_bind_text(pStmt, 3, zTo, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_pointer(pStmt, 4, c, BK_POINTER_TYPE, 0);
-  if (rc != SQLITE_OK) return stmt_done(p, pStmt, rc);
-  while ((rcStep = sqlite3_step(pStmt)) == SQLITE_ROW) {
+  if (rc == SQLITE_OK && !bKeyed) rc = scan_run(p, c, pStmt);
+  for (i = 0; rc == SQLITE_OK && bKeyed; i++) {
+    rc = scan_bind_key(c, pStmt, i);
+    if (rc == SQLITE_DONE) {
+      rc = SQLITE_OK;
+      break;
+    }
+    if (rc == SQLITE_OK) rc = scan_run(p, c, pStmt);
   }
-  if (c->rcScan != SQLITE_OK) {
-    /* scan_row() has set the message; the statement only carries it. */
-    sqlite3_reset(pStmt);
-    sqlite3_clear_bindings(pStmt);
-    return c->rcScan;
-  }
-  return stmt_done(p, pStmt, rcStep);
+  sqlite3_clear_bindings(pStmt);
+  return rc;
 }
 
 /* ---- ordering the result ----------------------------------------------- */
@@ -1080,7 +1186,7 @@ static int order_result(BkVtab *p, BkCursor *c) {
   apKey = sqlite3_malloc64((sqlite3_uint64)(n ? n : 1) * sizeof(BkKey *));
   if (apKey == 0) return SQLITE_NOMEM;
   for (i = 0; i < n; i++) apKey[i] = &c->aKey[c->aOrder[i]];
-  qsort(apKey, n, sizeof(BkKey *), key_ptr_compare);
+  if (n > 1) qsort(apKey, n, sizeof(BkKey *), key_ptr_compare);
   /* Drop repeats among phantoms: key IN ('x', 'x') shows 'x' once. */
   c->nOrder = 0;
   for (i = 0; i < n; i++) {
@@ -1093,7 +1199,7 @@ static int order_result(BkVtab *p, BkCursor *c) {
   }
   sqlite3_free(apKey);
   for (i = 0; i < c->nCell; i++) c->aCell[i].iRank = c->aKey[c->aCell[i].iKey].iRank;
-  qsort(c->aCell, c->nCell, sizeof(BkCell), cell_compare);
+  if (c->nCell > 1) qsort(c->aCell, c->nCell, sizeof(BkCell), cell_compare);
   return SQLITE_OK;
 }
 
@@ -1380,10 +1486,9 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
       if (rc != SQLITE_OK) return rc;
     }
   } else if (c->eScope == USAGE_SCOPE_ADA) {
-    rc = key_new(c, &c->iAdaKey);
-    if (rc == SQLITE_OK) rc = val_set_bytes(&c->aKey[c->iAdaKey].name, SQLITE_TEXT, "ada", 3);
+    int k;
+    rc = key_ada(c, &k);
     if (rc != SQLITE_OK) return rc;
-    c->aKey[c->iAdaKey].bNamed = 1;
   }
   if (c->eScope == USAGE_SCOPE_GROUP) rc = load_user_groups(p, c);
 
@@ -1514,9 +1619,11 @@ static int plan_time(sqlite3_index_info *pInfo, int iCons, int64_t *pT) {
 ** not known at planning (reading it here would run SQL inside prepare), so
 ** the model takes 1e6 rows for the scope, an hourly cadence per key, and a
 ** year of data: bounds narrow the scan by their span when they are
-** constants, else by a half per bound; a key constraint keeps a tenth. */
+** constants, else by a half per bound. A key constraint keeps a tenth of
+** the output, and narrows the scan when it may read per-key index ranges
+** (a quarter for key = ?, a half for key IN). */
 static void plan_estimate(sqlite3_index_info *pInfo, const int *aIdx,
-                          int bKey, double *pScan, double *pOut) {
+                          int eKey, double *pScan, double *pOut) {
   const double nYear = 365.25 * 86400.0;
   double nScan = 1e6, nHours = 24.0, nOut;
   int bRhs = sqlite3_libversion_number() >= BK_VERSION_VTAB_IN;
@@ -1541,7 +1648,10 @@ static void plan_estimate(sqlite3_index_info *pInfo, const int *aIdx,
     }
   }
   nOut = nScan / (nHours > 1.0 ? nHours : 1.0);
-  if (bKey) nOut /= 10.0;
+  if (eKey) {
+    nOut /= 10.0;
+    nScan *= eKey == 1 ? 0.25 : 0.5;
+  }
   *pScan = nScan;
   *pOut = nOut > 1.0 ? nOut : 1.0;
 }
@@ -1610,7 +1720,8 @@ static int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
       idxNum |= IDX_KEY_IN;
     }
   }
-  plan_estimate(pInfo, aIdx, iKey >= 0, &nScan, &nOut);
+  plan_estimate(pInfo, aIdx, iKey < 0 ? 0 : (idxNum & IDX_KEY_IN) ? 2 : 1,
+                &nScan, &nOut);
   eOrder = plan_order(pInfo);
   if (eOrder) {
     pInfo->orderByConsumed = 1;

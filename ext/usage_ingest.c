@@ -93,9 +93,9 @@ struct IngestDef {
 
 /* One remembered dimension row: which table (its _FIND statement), name, id. */
 typedef struct DimEntry {
-  int iFind;           /* ST_PROJECT_FIND, ST_MACHINE_FIND, ... ; 0 = empty */
+  int iFind;           /* ST_PROJECT_FIND (0), ST_MACHINE_FIND, ... */
   int nName;           /* bytes in zName */
-  char *zName;         /* the name, owned */
+  char *zName;         /* the name, owned; 0 marks an empty slot */
   sqlite3_int64 iId;   /* its id */
 } DimEntry;
 
@@ -110,6 +110,23 @@ typedef struct DimCache {
   int nChangeMark;     /* sqlite3_total_changes() after our last row */
 } DimCache;
 
+/* Columns of usage_ingest, in order. */
+enum {
+  IN_TS, IN_SCOPE, IN_PROJECT, IN_MACHINE, IN_USER, IN_BUSY_CPU, IN_IDLE_CPU,
+  IN_BUSY_KWH, IN_IDLE_KWH, IN_BUSY_G, IN_IDLE_G, IN_INTENSITY, IN_NCOL
+};
+
+/* What the fact upsert's parameters hold, so a row rebinds only those that
+** changed (bindings stay across sqlite3_reset). All zero (FB_UNKNOWN) for
+** a newly prepared statement or after its bindings are cleared. */
+typedef struct FactBinds {
+  char zTs[USAGE_TS_LEN + 1];       /* ?1, bound from here with its NUL */
+  int eScope;                       /* ?2, bound as its static name */
+  unsigned char aKind[IN_NCOL];     /* FB_UNKNOWN, FB_NULL or FB_VALUE */
+  sqlite3_int64 aId[IN_NCOL];       /* ?3 ?4: the bound project, machine id */
+  double aAmount[IN_NCOL];          /* ?6 .. ?12: the bound amounts */
+} FactBinds;
+
 /* A table on one connection and schema. */
 struct IngestVtab {
   sqlite3_vtab base;              /* base class: must be first */
@@ -121,6 +138,7 @@ struct IngestVtab {
   sqlite3_int64 iFailedRow;       /* the row that failed, or 0 */
   char *zFailure;                 /* its error, kept until the transaction ends */
   DimCache cache;                 /* names resolved by the current statement */
+  FactBinds binds;                /* what ST_FACT_UPSERT's parameters hold */
 };
 
 /* A scan over the rows, through one prepared SELECT. */
@@ -128,12 +146,6 @@ struct IngestCursor {
   sqlite3_vtab_cursor base;  /* base class: must be first */
   sqlite3_stmt *pSelect;     /* the rows */
   int bEof;                  /* no more rows */
-};
-
-/* Columns of usage_ingest, in order. */
-enum {
-  IN_TS, IN_SCOPE, IN_PROJECT, IN_MACHINE, IN_USER, IN_BUSY_CPU, IN_IDLE_CPU,
-  IN_BUSY_KWH, IN_IDLE_KWH, IN_BUSY_G, IN_IDLE_G, IN_INTENSITY, IN_NCOL
 };
 
 /* Names of usage_ingest's columns, for messages. */
@@ -180,6 +192,7 @@ static int stmt_get(IngestVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
                             &p->aStmt[iStmt], 0);
     sqlite3_free(zSql);
     if (rc != SQLITE_OK) return db_error(p, rc);
+    if (iStmt == ST_FACT_UPSERT) memset(&p->binds, 0, sizeof(p->binds));
   }
   *ppStmt = p->aStmt[iStmt];
   return SQLITE_OK;
@@ -256,7 +269,7 @@ static DimEntry *cache_slot(DimCache *c, int iFind, const char *z, int n) {
   unsigned i = cache_hash(iFind, z, n) & (unsigned)(c->nSlot - 1);
   for (;;) {
     DimEntry *e = &c->a[i];
-    if (e->iFind == 0) return e;
+    if (e->zName == 0) return e;
     if (e->iFind == iFind && e->nName == n && memcmp(e->zName, z, n) == 0) return e;
     i = (i + 1) & (unsigned)(c->nSlot - 1);
   }
@@ -272,7 +285,7 @@ static int cache_grow(DimCache *c) {
   if (bigger.a == 0) return SQLITE_NOMEM;
   memset(bigger.a, 0, sizeof(DimEntry) * (size_t)bigger.nSlot);
   for (i = 0; i < c->nSlot; i++) {
-    if (c->a[i].iFind) {
+    if (c->a[i].zName) {
       *cache_slot(&bigger, c->a[i].iFind, c->a[i].zName, c->a[i].nName) = c->a[i];
     }
   }
@@ -294,7 +307,7 @@ static int cache_find(IngestVtab *p, int iFind, const char *z, int n,
     return 0;
   }
   e = cache_slot(c, iFind, z, n);
-  if (e->iFind == 0) return 0;
+  if (e->zName == 0) return 0;
   *pId = e->iId;
   return 1;
 }
@@ -309,7 +322,7 @@ static void cache_add(IngestVtab *p, int iFind, const char *z, int n,
     if (cache_grow(c) != SQLITE_OK) return;
   }
   e = cache_slot(c, iFind, z, n);
-  if (e->iFind) return;
+  if (e->zName) return;
   e->zName = sqlite3_malloc(n > 0 ? n : 1);
   if (e->zName == 0) return;
   memcpy(e->zName, z, n);
@@ -373,28 +386,112 @@ static int arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
 }
 
 /* An amount field: a finite number >= 0, NULL or '' meaning zero (or NULL
-** where bNullable). Binds it as parameter iParam of pStmt. */
-static int bind_amount(IngestVtab *p, sqlite3_stmt *pStmt, int iParam,
-                       sqlite3_value *pVal, const char *zField, int bNullable) {
+** where bNullable). *pIsNull and *pR get the value to store. */
+static int arg_amount(IngestVtab *p, sqlite3_value *pVal, const char *zField,
+                      int bNullable, int *pIsNull, double *pR) {
   double r = 0.0;
   int isNull;
   if (usage_value_number(pVal, &r, &isNull) || (!isNull && !(r >= 0.0))) {
     return field_error(p, zField, pVal, "must be a finite number >= 0");
   }
-  if (isNull && bNullable) return sqlite3_bind_null(pStmt, iParam);
-  return sqlite3_bind_double(pStmt, iParam, isNull ? 0.0 : r);
+  *pIsNull = isNull && bNullable;
+  *pR = isNull ? 0.0 : r;
+  return SQLITE_OK;
+}
+
+/* What a FactBinds slot knows about its parameter. */
+#define FB_UNKNOWN 0 /* nothing: bind it */
+#define FB_NULL 1    /* NULL */
+#define FB_VALUE 2   /* the value kept in FactBinds (or, for ?5, none kept) */
+
+/* Parameter i+1 of the upsert to NULL, unless it is NULL already. */
+static int fact_bind_null(IngestVtab *p, sqlite3_stmt *pStmt, int i) {
+  if (p->binds.aKind[i] == FB_NULL) return SQLITE_OK;
+  p->binds.aKind[i] = FB_NULL;
+  return sqlite3_bind_null(pStmt, i + 1);
+}
+
+/* Parameter i+1 of the upsert to the real r, unless it holds r already. */
+static int fact_bind_real(IngestVtab *p, sqlite3_stmt *pStmt, int i, double r) {
+  if (p->binds.aKind[i] == FB_VALUE &&
+      memcmp(&p->binds.aAmount[i], &r, sizeof(r)) == 0) {
+    return SQLITE_OK; /* same bits, so -0.0 and 0.0 stay apart */
+  }
+  p->binds.aKind[i] = FB_VALUE;
+  p->binds.aAmount[i] = r;
+  return sqlite3_bind_double(pStmt, i + 1, r);
+}
+
+/* Parameter i+1 of the upsert to the id iId, unless it holds iId already. */
+static int fact_bind_id(IngestVtab *p, sqlite3_stmt *pStmt, int i,
+                        sqlite3_int64 iId) {
+  if (p->binds.aKind[i] == FB_VALUE && p->binds.aId[i] == iId) return SQLITE_OK;
+  p->binds.aKind[i] = FB_VALUE;
+  p->binds.aId[i] = iId;
+  return sqlite3_bind_int64(pStmt, i + 1, iId);
+}
+
+/* ?1 to the canonical ts, kept in FactBinds so the bound text outlives the
+** row; bound with its NUL, so the CHECKs' glob() and strftime() need no copy. */
+static int fact_bind_ts(IngestVtab *p, sqlite3_stmt *pStmt, const char *zTs) {
+  if (p->binds.aKind[IN_TS] == FB_VALUE &&
+      memcmp(p->binds.zTs, zTs, USAGE_TS_LEN) == 0) {
+    return SQLITE_OK;
+  }
+  p->binds.aKind[IN_TS] = FB_VALUE;
+  memcpy(p->binds.zTs, zTs, USAGE_TS_LEN + 1);
+  return sqlite3_bind_text(pStmt, IN_TS + 1, p->binds.zTs, -1, SQLITE_STATIC);
+}
+
+/* ?2 to the static name of scope eScope, the same text the row gave. */
+static int fact_bind_scope(IngestVtab *p, sqlite3_stmt *pStmt, int eScope) {
+  if (p->binds.aKind[IN_SCOPE] == FB_VALUE && p->binds.eScope == eScope) {
+    return SQLITE_OK;
+  }
+  p->binds.aKind[IN_SCOPE] = FB_VALUE;
+  p->binds.eScope = eScope;
+  return sqlite3_bind_text(pStmt, IN_SCOPE + 1, usage_scope_name(eScope), -1,
+                           SQLITE_STATIC);
+}
+
+/* Bind the checked row to the upsert: ts, scope, key ids, amounts. */
+static int fact_bind_row(IngestVtab *p, sqlite3_stmt *pUpsert, const char *zTs,
+                         int eScope, const sqlite3_int64 *aId,
+                         const char *zUser, int nUser, const int *aIsNull,
+                         const double *aAmount) {
+  int i, rc = fact_bind_ts(p, pUpsert, zTs);
+  if (rc == SQLITE_OK) rc = fact_bind_scope(p, pUpsert, eScope);
+  for (i = IN_PROJECT; rc == SQLITE_OK && i <= IN_MACHINE; i++) {
+    rc = (eScope == i - IN_PROJECT + USAGE_SCOPE_PROJECT)
+             ? fact_bind_id(p, pUpsert, i, aId[i - IN_PROJECT])
+             : fact_bind_null(p, pUpsert, i);
+  }
+  if (rc == SQLITE_OK && zUser) {
+    p->binds.aKind[IN_USER] = FB_VALUE; /* the row's own text: always bound */
+    rc = sqlite3_bind_text(pUpsert, IN_USER + 1, zUser, nUser, SQLITE_STATIC);
+  } else if (rc == SQLITE_OK) {
+    rc = fact_bind_null(p, pUpsert, IN_USER);
+  }
+  for (i = IN_BUSY_CPU; rc == SQLITE_OK && i <= IN_INTENSITY; i++) {
+    rc = aIsNull[i] ? fact_bind_null(p, pUpsert, i)
+                    : fact_bind_real(p, pUpsert, i, aAmount[i]);
+  }
+  return rc;
 }
 
 /* INSERT INTO usage_ingest: check the row, resolve its key, upsert the fact. */
 static int insert_fact(IngestVtab *p, sqlite3_value **a) {
   static const char *const azKey[3] = {"cloud_project_name", "machine_name",
                                        "user_id"};
+  static const int aFind[3] = {ST_PROJECT_FIND, ST_MACHINE_FIND, ST_USER_FIND};
   const char *azName[3];
   int anName[3];
   char zTs[USAGE_TS_LEN + 1];
-  sqlite3_int64 iKey = 0;
+  sqlite3_int64 aId[3] = {0, 0, 0};
+  int aIsNull[IN_NCOL];
+  double aAmount[IN_NCOL];
   sqlite3_stmt *pUpsert;
-  int i, rc, bNoMem = 0;
+  int i, rc, bNoMem = 0, eScope = USAGE_SCOPE_ADA;
   char *zErr;
 
   for (i = 0; i < 3; i++) {
@@ -410,30 +507,23 @@ static int insert_fact(IngestVtab *p, sqlite3_value **a) {
   }
   if (bNoMem) return SQLITE_NOMEM;
   rc = arg_time(p, a[IN_TS], "ts", zTs);
-  if (rc != SQLITE_OK) return rc;
-  rc = stmt_get(p, ST_FACT_UPSERT, &pUpsert);
+  if (rc == SQLITE_OK) rc = stmt_get(p, ST_FACT_UPSERT, &pUpsert);
   for (i = IN_BUSY_CPU; rc == SQLITE_OK && i <= IN_INTENSITY; i++) {
-    rc = bind_amount(p, pUpsert, i + 1, a[i], azIngestCol[i], i == IN_INTENSITY);
+    rc = arg_amount(p, a[i], azIngestCol[i], i == IN_INTENSITY, &aIsNull[i],
+                    &aAmount[i]);
   }
-  /* At most one key is set (the scope rule held); resolve it by name. */
+  /* The scope rule held: at most one key is set, and it names the scope. */
   for (i = 0; rc == SQLITE_OK && i < 3; i++) {
-    static const int aFind[3] = {ST_PROJECT_FIND, ST_MACHINE_FIND, ST_USER_FIND};
-    if (azName[i] == 0) {
-      rc = sqlite3_bind_null(pUpsert, 3 + i);
-      continue;
-    }
-    rc = dim_id(p, aFind[i], azName[i], anName[i], &iKey);
-    if (rc != SQLITE_OK) break;
-    if (i < 2) {
-      rc = sqlite3_bind_int64(pUpsert, 3 + i, iKey);
-    } else {
-      rc = sqlite3_bind_text(pUpsert, 5, azName[2], anName[2], SQLITE_STATIC);
-    }
+    if (azName[i] == 0) continue;
+    eScope = USAGE_SCOPE_PROJECT + i;
+    rc = dim_id(p, aFind[i], azName[i], anName[i], &aId[i]);
   }
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pUpsert, 1, zTs, USAGE_TS_LEN, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(pUpsert, 2, a[IN_SCOPE]);
+  if (rc != SQLITE_OK) return rc;
+  rc = fact_bind_row(p, pUpsert, zTs, eScope, aId, azName[2], anName[2],
+                     aIsNull, aAmount);
   if (rc != SQLITE_OK) {
     sqlite3_clear_bindings(pUpsert);
+    memset(&p->binds, 0, sizeof(p->binds)); /* every parameter is NULL now */
     return rc;
   }
   rc = stmt_run(p, pUpsert, 0);

@@ -13,7 +13,8 @@
 --     < sql/reports/daily_carbon_heatmap.sql
 --
 -- Parameter (optional; set with the shell's .parameter before the file):
---   @year   e.g. 2024                default: the year of the latest ada row
+--   @year   e.g. 2024                default: the year of the latest ada
+--                                    row (the current year when there is none)
 --   sqlite3 -cmd '.load /usr/local/lib/sqlite3/usage' \
 --           -cmd '.parameter set @year 2024' usage.db \
 --     < sql/reports/daily_carbon_heatmap.sql

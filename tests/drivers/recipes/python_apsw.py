@@ -1,7 +1,7 @@
 import apsw
 
 conn = apsw.Connection("usage.db")
-conn.enableloadextension(True)  # APSW 3.41+ also: enable_load_extension
+conn.enableloadextension(True)  # newer APSW also: enable_load_extension
 conn.loadextension("/usr/local/lib/sqlite3/usage")
 conn.enableloadextension(False)
 cur = conn.cursor()
