@@ -29,8 +29,8 @@
 ** are applied inside the scan; under fill = 'zero' a requested key with no
 ** rows still gets its zero rows.
 **
-** How: one pass, in ts order, over the range (scope, ts) of the index
-** fact_usage_natural_key, run as one SQL statement whose rows go to the
+** How: one pass, in ts order, over the range (scope, ts) of the covering
+** index fact_usage_report, run as one SQL statement whose rows go to the
 ** internal aggregate usage__buckets_add() with the cursor bound as a
 ** pointer, so they reach C from inside the VDBE with no per-row step or
 ** column calls. Each row's canonical ts is parsed in C and floored to its
@@ -38,7 +38,7 @@
 ** interned to a small dense number (an array for small ids, else a hash);
 ** its amounts are added to the cell (bucket, key), found through a hash
 ** keyed by both and cached per key for the current bucket. A key filter
-** naming few keys reads each key's own index range instead. Names are
+** naming one or two keys runs one pass per key, testing it in the index. Names are
 ** looked up only for the keys in the result, and the cells are sorted
 ** once, by bucket_start then key: the order the table promises the
 ** planner. Memory is bounded by keys x buckets, and results over
@@ -88,11 +88,12 @@ static const char *const azHidden[BK_NHIDDEN] = {"scope", "width", "start",
 ** small ids are the norm for INTEGER PRIMARY KEYs. */
 #define BK_DIRECT_MAX 65536
 
-/* A key filter reads each key's own index range, rather than the scope's,
-** when the keys are at most 1/BK_KEYED_SHARE of the dimension: rows of
-** many keys share each table page, so beyond that the scope's single pass
-** reads fewer pages. */
+/* A key filter runs one pass per key, testing the key in the index entry so
+** only that key's rows reach the aggregate, rather than one pass handing
+** every row of the scope to it. That pays when the keys are few: at most
+** BK_KEYED_MAX of them, and at most 1/BK_KEYED_SHARE of the dimension. */
 #define BK_KEYED_SHARE 4
+#define BK_KEYED_MAX 2
 
 /* The statements a table prepares once and reuses across scans, besides
 ** the scans themselves (see scan_sql). */
@@ -112,8 +113,7 @@ static const char *const azStmtSql[ST_COUNT] = {
   "SELECT machine_id FROM \"%w\".dim_machine WHERE machine_name = ?1",
   "SELECT group_id FROM \"%w\".dim_group WHERE group_name = ?1",
   "SELECT user_id, group_id FROM \"%w\".dim_user",
-  "SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' "
-  "AND name = 'fact_usage'",
+  "SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'fact_usage'",
   "SELECT count(*) FROM \"%w\".dim_project",
   "SELECT count(*) FROM \"%w\".dim_machine",
   "SELECT count(*) FROM \"%w\".dim_user",
@@ -991,14 +991,13 @@ static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
   return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 11);
 }
 
-/* The SQL of a scan: one range of fact_usage_natural_key, (scope = ?1)
+/* The SQL of a scan: one range of fact_usage_report, (scope = ?1)
 ** narrowed by ts >= ?2 and ts < ?3 only when given, whose rows are handed
 ** to usage__buckets_add() with the cursor bound as ?4 (a pointer). The
 ** rows reach C from inside the VDBE, with no sqlite3_step() and
 ** sqlite3_column_*() per row, and amounts the query does not read are not
-** fetched at all. A keyed scan reads one key (?5) through its own index,
-** idx_fact_usage_project (project_id, ts) and the like; "+scope" keeps the
-** planner off the natural key there. */
+** fetched at all. A keyed scan adds "key = ?5", tested in the index entry,
+** so only that key's rows reach the aggregate. */
 static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
                       int mSum, int bKeyed) {
   static const char *const azKeyCol[] = {"NULL", "project_id", "machine_id",
@@ -1013,7 +1012,7 @@ static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
       "SELECT usage__buckets_add(?4, ts, %s, %s, %s, %s, %s, %s, %s) "
       "FROM \"%w\".fact_usage WHERE %s%s%s%s",
       azKeyCol[eScope], az[0], az[1], az[2], az[3], az[4], az[5], zSchema,
-      bKeyed ? azKeyCol[eScope] : "", bKeyed ? " = ?5 AND +scope = ?1" : "scope = ?1",
+      bKeyed ? azKeyCol[eScope] : "", bKeyed ? " = ?5 AND scope = ?1" : "scope = ?1",
       bStart ? " AND ts >= ?2" : "", bEnd ? " AND ts < ?3" : "");
 }
 
@@ -1073,8 +1072,8 @@ static int scan_bind_key(BkCursor *c, sqlite3_stmt *pStmt, int i) {
   return SQLITE_DONE;
 }
 
-/* Should a key filter read each key's own index range? Yes when it names
-** few stored keys for the size of the dimension (see BK_KEYED_SHARE). */
+/* Should a key filter run one pass per key? Yes when it names few stored
+** keys (see BK_KEYED_MAX and BK_KEYED_SHARE). */
 static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
   static const int aNum[] = {-1, ST_NUM_PROJECT, ST_NUM_MACHINE, ST_NUM_USER,
                              ST_NUM_USER};
@@ -1097,7 +1096,8 @@ static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
   rcStep = sqlite3_step(pNum);
   if (rcStep == SQLITE_ROW) nAll = sqlite3_column_int64(pNum, 0);
   rc = stmt_done(p, pNum, rcStep);
-  *pbKeyed = (sqlite3_int64)nScan * BK_KEYED_SHARE <= nAll;
+  *pbKeyed = nScan <= BK_KEYED_MAX &&
+             (sqlite3_int64)nScan * BK_KEYED_SHARE <= nAll;
   return rc;
 }
 
@@ -1748,7 +1748,7 @@ static int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
     pInfo->estimatedRows = (sqlite3_int64)nOut;
   }
   pInfo->idxStr = sqlite3_mprintf(
-      "fact_usage_natural_key range scope=?%s%s%s",
+      "fact_usage_report range scope=?%s%s%s",
       aIdx[2] >= 0 ? " AND ts>=?" : "", aIdx[3] >= 0 ? " AND ts<?" : "",
       iKey < 0 ? "" : (idxNum & IDX_KEY_IN) ? ", key IN (...) in scan"
                                             : ", key=? in scan");

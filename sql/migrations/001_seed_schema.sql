@@ -13,7 +13,7 @@
 -- Changes from the design, each for a reason:
 --   * UNIQUE (scope, ts, COALESCE(...)) is not valid in a CREATE TABLE; it is
 --     the unique index fact_usage_natural_key, which upserts name as target.
---     Its prefix (scope, ts) is also the range scan that reports use.
+--     Migration 2 adds the covering index that reports read.
 --   * The scope CHECK spells out its four values with OR: an IN list builds
 --     a temporary b-tree each time a one-row INSERT runs, which tripled the
 --     cost of a row ingested by usage_ingest.

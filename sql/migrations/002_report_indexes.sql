@@ -1,22 +1,33 @@
 -- Migration 2: indexes for the queries that are actually run.
 --
--- Reports read one scope over a time range, and time series read one
--- project, machine or user in time order. So:
---   * idx_fact_usage_scope goes: scope is the first column of the natural
---     key fact_usage_natural_key (scope, ts, ...), which serves every
---     "WHERE scope = ?" and every "scope = ? AND ts BETWEEN ..." as a range.
---   * idx_fact_usage_ts goes: no view, report or usage_buckets query reads
---     ts across all scopes, and each index costs every ingested row a write.
---   * the per-key indexes gain ts, so v_project_timeseries for one project
---     ORDER BY ts is a range read in order, with no sort.
--- Dropping and creating indexes keeps every row; the migration runs in one
--- transaction with the version bump.
+-- Reports, usage_buckets and the time-series views read one scope over a
+-- range of ts. So fact_usage_report holds (scope, ts), the keys and every
+-- amount: those reads are one range of one index, and never touch the table
+-- (measured on 1 M rows, daily per-project totals: 58 ms through the natural
+-- key and table rows, 33 ms through this index; GROUP BY date(ts) in plain
+-- SQL: 173 ms).
+--
+-- It replaces the design's other indexes, each of which cost every
+-- ingested row a write:
+--   * idx_fact_usage_scope: scope is the first column of both
+--     fact_usage_natural_key and fact_usage_report.
+--   * idx_fact_usage_ts: nothing reads ts across all scopes.
+--   * idx_fact_usage_project, _machine, _user: a time series of one key is
+--     the range of its scope in fact_usage_report, with the key tested in the
+--     index entry, so only that key's rows are read from it. Ingest through
+--     usage_ingest costs about 4% more than with the three of them and no
+--     covering index (callgrind, 100k rows).
+-- Deleting a dimension row that facts still reference is refused by its
+-- foreign key; without these indexes that check reads fact_usage in full.
+-- Dropping and creating indexes keeps every row; usage_init() runs the
+-- migration in one transaction with the version bump.
 
 DROP INDEX IF EXISTS main.idx_fact_usage_ts;
 DROP INDEX IF EXISTS main.idx_fact_usage_scope;
 DROP INDEX IF EXISTS main.idx_fact_usage_project;
 DROP INDEX IF EXISTS main.idx_fact_usage_machine;
 DROP INDEX IF EXISTS main.idx_fact_usage_user;
-CREATE INDEX IF NOT EXISTS main.idx_fact_usage_project ON fact_usage(project_id, ts) WHERE project_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS main.idx_fact_usage_machine ON fact_usage(machine_id, ts) WHERE machine_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS main.idx_fact_usage_user    ON fact_usage(user_id, ts)    WHERE user_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS main.fact_usage_report ON fact_usage(
+  scope, ts, project_id, machine_id, user_id,
+  busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh,
+  busy_gCo2eq, idle_gCo2eq);
