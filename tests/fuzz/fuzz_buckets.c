@@ -5,7 +5,7 @@
 ** fuzz_common.h for how bytes become values).
 **
 **   scripts/fuzz buckets
-**   build/fuzz/fuzz_buckets tests/fuzz/corpus/buckets
+**   build/fuzz/fuzz_buckets -runs=0 tests/fuzz/corpus/buckets
 **
 ** Input: a flags byte, then the values. Flags: bit 0 first ingests up to 8
 ** fuzzed rows inside BEGIN ... ROLLBACK, so the scan meets odd data; bits

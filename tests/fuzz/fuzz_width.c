@@ -3,7 +3,7 @@
 ** usage_bucket(), and the bucket arithmetic that uses its result.
 **
 **   scripts/fuzz width
-**   build/fuzz/fuzz_width tests/fuzz/corpus/width
+**   build/fuzz/fuzz_width -runs=0 tests/fuzz/corpus/width
 **
 ** Input: one byte N, then N bytes of width text (not NUL-terminated), then
 ** up to 16 bytes read as two int64 values, an instant t and an origin. It
