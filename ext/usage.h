@@ -62,6 +62,14 @@ int usage_value_time(sqlite3_value *pVal, const char *zWhat, int64_t *pT,
 ** *pIsNull. Returns 0, or 1 for anything else (text, blob, NaN, Inf). */
 int usage_value_number(sqlite3_value *pVal, double *pOut, int *pIsNull);
 
+/* Set a function's error from a sqlite3_mprintf() result and free it, or
+** report out-of-memory when zErr is NULL. */
+void usage_result_error(sqlite3_context *ctx, char *zErr);
+
+/* Replace a virtual table's error message with a formatted one. Returns
+** rc, or SQLITE_NOMEM when the message cannot be made. */
+int usage_vtab_error(sqlite3_vtab *pVtab, int rc, const char *zFormat, ...);
+
 /* Registration of each part on one connection. */
 int usage_register_functions(sqlite3 *db);
 int usage_register_schema(sqlite3 *db);

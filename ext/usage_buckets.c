@@ -46,7 +46,6 @@
 */
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,15 +246,6 @@ struct BkCursor {
   BkCell *pCell;
 };
 
-/* Replace the table's error message with a formatted one; returns rc. */
-static int set_error(BkVtab *p, int rc, const char *zFormat, ...) {
-  va_list ap;
-  va_start(ap, zFormat);
-  sqlite3_free(p->base.zErrMsg);
-  p->base.zErrMsg = sqlite3_vmprintf(zFormat, ap);
-  va_end(ap);
-  return p->base.zErrMsg ? rc : SQLITE_NOMEM;
-}
 
 /* Report "usage_buckets: <what> <value>" with the value quoted. */
 static int value_error(BkVtab *p, const char *zWhat, sqlite3_value *pVal,
@@ -263,7 +253,7 @@ static int value_error(BkVtab *p, const char *zWhat, sqlite3_value *pVal,
   char *zRepr = usage_value_repr(pVal);
   int rc;
   if (zRepr == 0) return SQLITE_NOMEM;
-  rc = set_error(p, SQLITE_ERROR, "usage_buckets: %s %s%s%s", zWhat, zRepr,
+  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: %s %s%s%s", zWhat, zRepr,
                  zWhy ? ": " : "", zWhy ? zWhy : "");
   sqlite3_free(zRepr);
   return rc;
@@ -271,7 +261,7 @@ static int value_error(BkVtab *p, const char *zWhat, sqlite3_value *pVal,
 
 /* Report the connection's last error under this table's name. */
 static int db_error(BkVtab *p, int rc) {
-  return set_error(p, rc, "usage_buckets: %s", sqlite3_errmsg(p->db));
+  return usage_vtab_error(&p->base, rc, "usage_buckets: %s", sqlite3_errmsg(p->db));
 }
 
 /* ---- hashing ----------------------------------------------------------- */
@@ -568,7 +558,7 @@ static int schema_error(BkVtab *p, int rc) {
   if (rc2 == SQLITE_OK) bHas = (sqlite3_step(pStmt) == SQLITE_ROW);
   sqlite3_finalize(pStmt);
   if (rc2 == SQLITE_OK && !bHas) {
-    return set_error(p, SQLITE_ERROR, "usage_buckets: no usage schema in %s; "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: no usage schema in %s; "
                      "run SELECT usage_init(%s%s%s)", p->zSchema,
                      strcmp(p->zSchema, "main") ? "'" : "",
                      strcmp(p->zSchema, "main") ? p->zSchema : "",
@@ -831,7 +821,7 @@ static int cell_get(BkVtab *p, BkCursor *c, sqlite3_int64 iBucket, int k,
     return SQLITE_OK;
   }
   if (c->nCell >= BK_MAX_CELLS) {
-    return set_error(p, SQLITE_ERROR, "usage_buckets: the result would have "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: the result would have "
                      "at least %d cells, more than the limit of %d; narrow "
                      "the range or widen the buckets", BK_MAX_CELLS + 1,
                      BK_MAX_CELLS);
@@ -861,7 +851,7 @@ static int cell_get(BkVtab *p, BkCursor *c, sqlite3_int64 iBucket, int k,
 static int bucket_range_error(BkVtab *p, int64_t t) {
   char zTs[USAGE_TS_LEN + 1];
   if (usage_time_format(t, zTs)) memcpy(zTs, "?", 2);
-  return set_error(p, SQLITE_ERROR, "usage_buckets: the bucket of %s starts "
+  return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: the bucket of %s starts "
                    "outside the years 0000-9999", zTs);
 }
 
@@ -919,7 +909,7 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
       memcmp(zTs, c->zScanTs, USAGE_TS_LEN) != 0) {
     int64_t t;
     if (zTs == 0 || usage_time_parse_canonical(zTs, nTs, &t)) {
-      return set_error(p, SQLITE_ERROR, "usage_buckets: fact_usage has a ts "
+      return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: fact_usage has a ts "
                        "that is not canonical: '%.*q'", nTs > 64 ? 64 : nTs,
                        zTs ? zTs : "");
     }
@@ -1438,7 +1428,7 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
     return SQLITE_OK;
   }
   if (apIn[0] == 0) {
-    return set_error(p, SQLITE_ERROR, "usage_buckets: scope is required, as "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: scope is required, as "
                      "in usage_buckets('project', 'day') or WHERE scope = "
                      "'project'");
   }
@@ -1452,11 +1442,11 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if (apIn[2]) usage_time_format(tStart, zFrom);
   if (apIn[3]) usage_time_format(tEnd, zTo);
   if (apIn[2] && apIn[3] && tStart > tEnd) {
-    return set_error(p, SQLITE_ERROR, "usage_buckets: start '%s' is after "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: start '%s' is after "
                      "end '%s'", zFrom, zTo);
   }
   if (c->bFill && !(apIn[2] && apIn[3])) {
-    return set_error(p, SQLITE_ERROR, "usage_buckets: fill = 'zero' needs "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: fill = 'zero' needs "
                      "both start and end");
   }
   if (apIn[2] && apIn[3] && tStart == tEnd) return SQLITE_OK; /* empty */
@@ -1502,7 +1492,7 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if (c->bFill && c->nOrder > 0) {
     int64_t nBucket = bucket_count(&c->w, c->iFirstBucket, c->iLastBucket);
     if (nBucket > BK_MAX_CELLS / c->nOrder) {
-      return set_error(p, SQLITE_ERROR, "usage_buckets: the result would have "
+      return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: the result would have "
                        "%lld cells, more than the limit of %d; narrow the "
                        "range or widen the buckets",
                        (long long)(nBucket * c->nOrder), BK_MAX_CELLS);
@@ -1687,7 +1677,7 @@ static int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
       if (!pCons->usable) {
         mUnusable |= 1 << h;
       } else if (pCons->op != SQLITE_INDEX_CONSTRAINT_EQ) {
-        return set_error(p, SQLITE_ERROR, "usage_buckets: only = constraints "
+        return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: only = constraints "
                          "are supported on hidden column %s", azHidden[h]);
       } else if (aIdx[h] < 0) {
         aIdx[h] = i;

@@ -15,6 +15,7 @@
 ** ingest path shares (scope rule, number and timestamp parsing, quoting).
 */
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,8 +192,7 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_text(ctx, USAGE_VERSION, -1, SQLITE_STATIC);
 }
 
-/* Report an error built by a helper, or out-of-memory when it is NULL. */
-static void result_error(sqlite3_context *ctx, char *zErr) {
+void usage_result_error(sqlite3_context *ctx, char *zErr) {
   if (zErr == 0) {
     sqlite3_result_error_nomem(ctx);
   } else {
@@ -201,11 +201,20 @@ static void result_error(sqlite3_context *ctx, char *zErr) {
   }
 }
 
+int usage_vtab_error(sqlite3_vtab *pVtab, int rc, const char *zFormat, ...) {
+  va_list ap;
+  va_start(ap, zFormat);
+  sqlite3_free(pVtab->zErrMsg);
+  pVtab->zErrMsg = sqlite3_vmprintf(zFormat, ap);
+  va_end(ap);
+  return pVtab->zErrMsg ? rc : SQLITE_NOMEM;
+}
+
 /* Set the result to the canonical text of t, or an out-of-range error. */
 static void result_time(sqlite3_context *ctx, const char *zFunc, int64_t t) {
   char zOut[USAGE_TS_LEN + 1];
   if (usage_time_format(t, zOut)) {
-    result_error(ctx, sqlite3_mprintf("%s: result %lld is outside the years "
+    usage_result_error(ctx, sqlite3_mprintf("%s: result %lld is outside the years "
                                       "0000-9999", zFunc, (long long)t));
     return;
   }
@@ -221,7 +230,7 @@ static void fn_ts(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
   rc = usage_value_time(argv[0], "usage_ts", &t, &zErr);
   if (rc != SQLITE_OK) {
-    result_error(ctx, zErr);
+    usage_result_error(ctx, zErr);
     return;
   }
   result_time(ctx, "usage_ts", t);
@@ -237,7 +246,7 @@ static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal, UsageWidth *pW) 
   }
   {
     char *zRepr = usage_value_repr(pVal);
-    result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid width "
+    usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid width "
                                               "%s: %s", zRepr, zWhy)
                             : 0);
     sqlite3_free(zRepr);
@@ -257,18 +266,18 @@ static void fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   if (arg_width(ctx, argv[1], &w)) return;
   if (usage_value_time(argv[0], "usage_bucket", &t, &zErr) != SQLITE_OK) {
-    result_error(ctx, zErr);
+    usage_result_error(ctx, zErr);
     return;
   }
   origin = usage_width_default_origin(&w);
   if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
     if (usage_value_time(argv[2], "usage_bucket: origin", &origin, &zErr)) {
-      result_error(ctx, zErr);
+      usage_result_error(ctx, zErr);
       return;
     }
     if (usage_origin_check(&w, origin, &zWhy)) {
       char *zRepr = usage_value_repr(argv[2]);
-      result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
+      usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
                                                 "%s: %s", zRepr, zWhy)
                               : 0);
       sqlite3_free(zRepr);
@@ -276,7 +285,7 @@ static void fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
   }
   if (usage_bucket_start(&w, origin, t, &start)) {
-    result_error(ctx, sqlite3_mprintf("usage_bucket: the bucket of %lld starts "
+    usage_result_error(ctx, sqlite3_mprintf("usage_bucket: the bucket of %lld starts "
                                       "outside the years 0000-9999",
                                       (long long)t));
     return;
@@ -296,7 +305,7 @@ static void fn_scope_check(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                              sqlite3_value_type(argv[3]) != SQLITE_NULL, azField,
                              &bNoMem);
   if (zErr || bNoMem) {
-    result_error(ctx, zErr);
+    usage_result_error(ctx, zErr);
     return;
   }
   sqlite3_result_value(ctx, argv[0]);
@@ -309,7 +318,7 @@ static int arg_number(sqlite3_context *ctx, sqlite3_value **argv, int i,
   int isNull;
   if (usage_value_number(argv[i], pOut, &isNull)) {
     char *zRepr = usage_value_repr(argv[i]);
-    result_error(ctx, zRepr ? sqlite3_mprintf("usage_intensity: %s must be a "
+    usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_intensity: %s must be a "
                                               "number, got %s", azName[i], zRepr)
                             : 0);
     sqlite3_free(zRepr);

@@ -28,7 +28,6 @@
 ** The tables exist in main as soon as the extension is loaded. For another
 ** schema: CREATE VIRTUAL TABLE aux.usage_ingest USING usage_ingest.
 */
-#include <stdarg.h>
 #include <string.h>
 
 #include "usage.h"
@@ -155,15 +154,6 @@ static const char *const azIngestCol[IN_NCOL] = {
   "busy_gCo2eq", "idle_gCo2eq", "intensity_gCo2eq_kwh"
 };
 
-/* Replace the table's error message with a formatted one. */
-static int set_error(IngestVtab *p, int rc, const char *zFormat, ...) {
-  va_list ap;
-  va_start(ap, zFormat);
-  sqlite3_free(p->base.zErrMsg);
-  p->base.zErrMsg = sqlite3_vmprintf(zFormat, ap);
-  va_end(ap);
-  return p->base.zErrMsg ? rc : SQLITE_NOMEM;
-}
 
 /* Report that field zField got a bad value, with why. */
 static int field_error(IngestVtab *p, const char *zField, sqlite3_value *pVal,
@@ -171,7 +161,7 @@ static int field_error(IngestVtab *p, const char *zField, sqlite3_value *pVal,
   char *zRepr = usage_value_repr(pVal);
   int rc;
   if (zRepr == 0) return SQLITE_NOMEM;
-  rc = set_error(p, SQLITE_ERROR, "%s: %s %s, got %s", p->pDef->zName, zField,
+  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s %s, got %s", p->pDef->zName, zField,
                  zWhy, zRepr);
   sqlite3_free(zRepr);
   return rc;
@@ -179,7 +169,7 @@ static int field_error(IngestVtab *p, const char *zField, sqlite3_value *pVal,
 
 /* Report the connection's last error under this table's name. */
 static int db_error(IngestVtab *p, int rc) {
-  return set_error(p, rc, "%s: %s", p->pDef->zName, sqlite3_errmsg(p->db));
+  return usage_vtab_error(&p->base, rc, "%s: %s", p->pDef->zName, sqlite3_errmsg(p->db));
 }
 
 /* The statement iStmt, prepared on first use and reset for reuse. */
@@ -235,11 +225,11 @@ static int arg_name(IngestVtab *p, sqlite3_value *pVal, const char *zField,
     if (*pn == 0) *pz = 0;
   }
   if (*pz && *pn > USAGE_NAME_MAX) {
-    return set_error(p, SQLITE_ERROR, "%s: %s is longer than %d bytes (%d bytes)",
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is longer than %d bytes (%d bytes)",
                      p->pDef->zName, zField, USAGE_NAME_MAX, *pn);
   }
   if (*pz == 0 && bRequired) {
-    return set_error(p, SQLITE_ERROR, "%s: %s is required", p->pDef->zName,
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is required", p->pDef->zName,
                      zField);
   }
   return SQLITE_OK;
@@ -363,7 +353,7 @@ static int arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
   int rc;
   if (sqlite3_value_type(pVal) == SQLITE_NULL ||
       (sqlite3_value_type(pVal) == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0)) {
-    return set_error(p, SQLITE_ERROR, "%s: %s is required", p->pDef->zName, zField);
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is required", p->pDef->zName, zField);
   }
   if (sqlite3_value_type(pVal) == SQLITE_TEXT &&
       usage_time_parse_canonical((const char *)sqlite3_value_text(pVal),
@@ -501,7 +491,7 @@ static int insert_fact(IngestVtab *p, sqlite3_value **a) {
   zErr = usage_scope_problem(a[IN_SCOPE], azName[0] != 0, azName[1] != 0,
                              azName[2] != 0, azKey, &bNoMem);
   if (zErr) {
-    rc = set_error(p, SQLITE_ERROR, "%s: %s", p->pDef->zName, zErr);
+    rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s", p->pDef->zName, zErr);
     sqlite3_free(zErr);
     return rc;
   }
@@ -584,7 +574,7 @@ static int insert_user_project(IngestVtab *p, sqlite3_value **a) {
   rc = arg_name(p, a[0], "user_id", 1, &zUser, &nUser);
   if (rc == SQLITE_OK) rc = arg_name(p, a[1], "cloud_project_name", 0, &zProject, &nProject);
   if (rc == SQLITE_OK && zProject == 0) {
-    return set_error(p, SQLITE_ERROR, "%s: cloud_project_name is required "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: cloud_project_name is required "
                      "(Provide project_id or cloud_project_name)", p->pDef->zName);
   }
   if (rc == SQLITE_OK) rc = dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
@@ -604,11 +594,11 @@ static int insert_project_machine(IngestVtab *p, sqlite3_value **a) {
   if (rc == SQLITE_OK) rc = arg_name(p, a[1], "machine_name", 0, &zMachine, &nMachine);
   if (rc != SQLITE_OK) return rc;
   if (zProject == 0) {
-    return set_error(p, SQLITE_ERROR, "%s: cloud_project_name is required "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: cloud_project_name is required "
                      "(Provide project_id or cloud_project_name)", p->pDef->zName);
   }
   if (zMachine == 0) {
-    return set_error(p, SQLITE_ERROR, "%s: machine_name is required "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: machine_name is required "
                      "(Provide machine_id or machine_name)", p->pDef->zName);
   }
   rc = dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
@@ -914,7 +904,7 @@ static int ingest_update(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   int rc;
   (void)pRowid;
   if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL) {
-    return set_error(p, SQLITE_ERROR, "%s: only INSERT is supported; change "
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: only INSERT is supported; change "
                      "stored rows in the tables themselves", p->pDef->zName);
   }
   if (p->zFailure) return SQLITE_OK; /* the transaction will not commit */
@@ -943,7 +933,7 @@ static int ingest_begin(sqlite3_vtab *pVtab) {
 static int ingest_sync(sqlite3_vtab *pVtab) {
   IngestVtab *p = (IngestVtab *)pVtab;
   if (p->zFailure == 0) return SQLITE_OK;
-  return set_error(p, SQLITE_ERROR, "%s: nothing was committed, because row "
+  return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: nothing was committed, because row "
                    "%lld of this transaction failed: %s", p->pDef->zName,
                    p->iFailedRow, p->zFailure);
 }

@@ -25,15 +25,6 @@
 #include "usage_schema.h"
 SQLITE_EXTENSION_INIT3
 
-/* Set an error from a sqlite3_mprintf() result, or out-of-memory. */
-static void result_error(sqlite3_context *ctx, char *zErr) {
-  if (zErr == 0) {
-    sqlite3_result_error_nomem(ctx);
-  } else {
-    sqlite3_result_error(ctx, zErr, -1);
-    sqlite3_free(zErr);
-  }
-}
 
 /* Copy a migration script with each " main." or "\nmain." turned into the
 ** quoted schema name, so its objects land in zSchema. NULL on OOM. */
@@ -292,7 +283,7 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (argc > 0) {
     if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
       char *zRepr = usage_value_repr(argv[0]);
-      result_error(ctx, zRepr ? sqlite3_mprintf("usage_init: schema must be the "
+      usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_init: schema must be the "
                                                 "name of a database, got %s", zRepr)
                               : 0);
       sqlite3_free(zRepr);
@@ -302,18 +293,18 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   rc = schema_exists(db, zSchema, &exists);
   if (rc == SQLITE_OK && !exists) {
-    result_error(ctx, sqlite3_mprintf("usage_init: no such schema: '%q'", zSchema));
+    usage_result_error(ctx, sqlite3_mprintf("usage_init: no such schema: '%q'", zSchema));
     return;
   }
   if (rc == SQLITE_OK) rc = read_version(db, zSchema, &v);
   if (rc != SQLITE_OK) {
-    result_error(ctx, sqlite3_mprintf("usage_init: cannot read the schema "
+    usage_result_error(ctx, sqlite3_mprintf("usage_init: cannot read the schema "
                                       "version of %s: %s", zSchema,
                                       sqlite3_errmsg(db)));
     return;
   }
   if (v > usage_migration_count || v < 0) {
-    result_error(ctx, sqlite3_mprintf(
+    usage_result_error(ctx, sqlite3_mprintf(
                           "usage_init: %s has schema version %lld, but usage "
                           "%s knows versions up to %d", zSchema, v,
                           USAGE_VERSION, usage_migration_count));
@@ -322,7 +313,7 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (v < usage_migration_count) {
     rc = upgrade(db, zSchema, v, &zErr);
     if (rc != SQLITE_OK || zErr) {
-      result_error(ctx, zErr ? zErr : sqlite3_mprintf("usage_init: %s",
+      usage_result_error(ctx, zErr ? zErr : sqlite3_mprintf("usage_init: %s",
                                                       sqlite3_errstr(rc)));
       return;
     }
