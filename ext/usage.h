@@ -70,6 +70,11 @@ void usage_result_error(sqlite3_context *ctx, char *zErr);
 ** rc, or SQLITE_NOMEM when the message cannot be made. */
 int usage_vtab_error(sqlite3_vtab *pVtab, int rc, const char *zFormat, ...);
 
+/* Prepare a statement that a table keeps and reuses: each "%w" in zFormat
+** becomes the schema zSchema, quoted as an identifier. */
+int usage_prepare_persistent(sqlite3 *db, const char *zFormat,
+                             const char *zSchema, sqlite3_stmt **ppStmt);
+
 /* Registration of each part on one connection. */
 int usage_register_functions(sqlite3 *db);
 int usage_register_schema(sqlite3 *db);

@@ -253,15 +253,16 @@ static int value_error(BkVtab *p, const char *zWhat, sqlite3_value *pVal,
   char *zRepr = usage_value_repr(pVal);
   int rc;
   if (zRepr == 0) return SQLITE_NOMEM;
-  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: %s %s%s%s", zWhat, zRepr,
-                 zWhy ? ": " : "", zWhy ? zWhy : "");
+  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: %s %s%s%s",
+                        zWhat, zRepr, zWhy ? ": " : "", zWhy ? zWhy : "");
   sqlite3_free(zRepr);
   return rc;
 }
 
 /* Report the connection's last error under this table's name. */
 static int db_error(BkVtab *p, int rc) {
-  return usage_vtab_error(&p->base, rc, "usage_buckets: %s", sqlite3_errmsg(p->db));
+  return usage_vtab_error(&p->base, rc, "usage_buckets: %s",
+                          sqlite3_errmsg(p->db));
 }
 
 /* ---- hashing ----------------------------------------------------------- */
@@ -534,12 +535,8 @@ static void val_result(sqlite3_context *ctx, const BkVal *pV) {
 /* The statement iStmt, prepared on first use. Callers reset it after use. */
 static int stmt_get(BkVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
   if (p->aStmt[iStmt] == 0) {
-    char *zSql = sqlite3_mprintf(azStmtSql[iStmt], p->zSchema);
-    int rc;
-    if (zSql == 0) return SQLITE_NOMEM;
-    rc = sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
-                            &p->aStmt[iStmt], 0);
-    sqlite3_free(zSql);
+    int rc = usage_prepare_persistent(p->db, azStmtSql[iStmt], p->zSchema,
+                                      &p->aStmt[iStmt]);
     if (rc != SQLITE_OK) return db_error(p, rc);
   }
   *ppStmt = p->aStmt[iStmt];
@@ -558,11 +555,12 @@ static int schema_error(BkVtab *p, int rc) {
   if (rc2 == SQLITE_OK) bHas = (sqlite3_step(pStmt) == SQLITE_ROW);
   sqlite3_finalize(pStmt);
   if (rc2 == SQLITE_OK && !bHas) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: no usage schema in %s; "
-                     "run SELECT usage_init(%s%s%s)", p->zSchema,
-                     strcmp(p->zSchema, "main") ? "'" : "",
-                     strcmp(p->zSchema, "main") ? p->zSchema : "",
-                     strcmp(p->zSchema, "main") ? "'" : "");
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "usage_buckets: no usage schema in %s; "
+                            "run SELECT usage_init(%s%s%s)",
+                            p->zSchema, strcmp(p->zSchema, "main") ? "'" : "",
+                            strcmp(p->zSchema, "main") ? p->zSchema : "",
+                            strcmp(p->zSchema, "main") ? "'" : "");
   }
   return rc;
 }
@@ -821,10 +819,12 @@ static int cell_get(BkVtab *p, BkCursor *c, sqlite3_int64 iBucket, int k,
     return SQLITE_OK;
   }
   if (c->nCell >= BK_MAX_CELLS) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: the result would have "
-                     "at least %d cells, more than the limit of %d; narrow "
-                     "the range or widen the buckets", BK_MAX_CELLS + 1,
-                     BK_MAX_CELLS);
+    return usage_vtab_error(
+        &p->base, SQLITE_ERROR,
+        "usage_buckets: the result would have "
+        "at least %d cells, more than the limit of %d; narrow "
+        "the range or widen the buckets",
+        BK_MAX_CELLS + 1, BK_MAX_CELLS);
   }
   if (c->nCell >= c->nCellAlloc) {
     int nNew = c->nCellAlloc ? c->nCellAlloc * 2 : 256;
@@ -851,8 +851,10 @@ static int cell_get(BkVtab *p, BkCursor *c, sqlite3_int64 iBucket, int k,
 static int bucket_range_error(BkVtab *p, int64_t t) {
   char zTs[USAGE_TS_LEN + 1];
   if (usage_time_format(t, zTs)) memcpy(zTs, "?", 2);
-  return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: the bucket of %s starts "
-                   "outside the years 0000-9999", zTs);
+  return usage_vtab_error(&p->base, SQLITE_ERROR,
+                          "usage_buckets: the bucket of %s starts "
+                          "outside the years 0000-9999",
+                          zTs);
 }
 
 /* The dense key of a scanned row's key value, or -1 to skip the row. */
@@ -909,9 +911,10 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
       memcmp(zTs, c->zScanTs, USAGE_TS_LEN) != 0) {
     int64_t t;
     if (zTs == 0 || usage_time_parse_canonical(zTs, nTs, &t)) {
-      return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: fact_usage has a ts "
-                       "that is not canonical: '%.*q'", nTs > 64 ? 64 : nTs,
-                       zTs ? zTs : "");
+      return usage_vtab_error(&p->base, SQLITE_ERROR,
+                              "usage_buckets: fact_usage has a ts "
+                              "that is not canonical: '%.*q'",
+                              nTs > 64 ? 64 : nTs, zTs ? zTs : "");
     }
     memcpy(c->zScanTs, zTs, USAGE_TS_LEN);
     if (c->iScanSerial == 0 || t < c->iScanBucket || t >= c->iScanNext) {
@@ -1428,9 +1431,11 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
     return SQLITE_OK;
   }
   if (apIn[0] == 0) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: scope is required, as "
-                     "in usage_buckets('project', 'day') or WHERE scope = "
-                     "'project'");
+    return usage_vtab_error(
+        &p->base, SQLITE_ERROR,
+        "usage_buckets: scope is required, as "
+        "in usage_buckets('project', 'day') or WHERE scope = "
+        "'project'");
   }
   rc = arg_scope(p, apIn[0], &c->eScope);
   if (rc == SQLITE_OK) rc = arg_width(p, apIn[1], &c->w);
@@ -1442,12 +1447,15 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if (apIn[2]) usage_time_format(tStart, zFrom);
   if (apIn[3]) usage_time_format(tEnd, zTo);
   if (apIn[2] && apIn[3] && tStart > tEnd) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: start '%s' is after "
-                     "end '%s'", zFrom, zTo);
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "usage_buckets: start '%s' is after "
+                            "end '%s'",
+                            zFrom, zTo);
   }
   if (c->bFill && !(apIn[2] && apIn[3])) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: fill = 'zero' needs "
-                     "both start and end");
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "usage_buckets: fill = 'zero' needs "
+                            "both start and end");
   }
   if (apIn[2] && apIn[3] && tStart == tEnd) return SQLITE_OK; /* empty */
   if (c->bFill) {
@@ -1492,10 +1500,12 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if (c->bFill && c->nOrder > 0) {
     int64_t nBucket = bucket_count(&c->w, c->iFirstBucket, c->iLastBucket);
     if (nBucket > BK_MAX_CELLS / c->nOrder) {
-      return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: the result would have "
-                       "%lld cells, more than the limit of %d; narrow the "
-                       "range or widen the buckets",
-                       (long long)(nBucket * c->nOrder), BK_MAX_CELLS);
+      return usage_vtab_error(
+          &p->base, SQLITE_ERROR,
+          "usage_buckets: the result would have "
+          "%lld cells, more than the limit of %d; narrow the "
+          "range or widen the buckets",
+          (long long)(nBucket * c->nOrder), BK_MAX_CELLS);
     }
   }
   cursor_start(c);
@@ -1677,8 +1687,10 @@ static int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
       if (!pCons->usable) {
         mUnusable |= 1 << h;
       } else if (pCons->op != SQLITE_INDEX_CONSTRAINT_EQ) {
-        return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: only = constraints "
-                         "are supported on hidden column %s", azHidden[h]);
+        return usage_vtab_error(&p->base, SQLITE_ERROR,
+                                "usage_buckets: only = constraints "
+                                "are supported on hidden column %s",
+                                azHidden[h]);
       } else if (aIdx[h] < 0) {
         aIdx[h] = i;
         mUsed |= 1 << h;

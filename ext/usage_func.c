@@ -201,6 +201,16 @@ void usage_result_error(sqlite3_context *ctx, char *zErr) {
   }
 }
 
+int usage_prepare_persistent(sqlite3 *db, const char *zFormat,
+                             const char *zSchema, sqlite3_stmt **ppStmt) {
+  char *zSql = sqlite3_mprintf(zFormat, zSchema);
+  int rc;
+  if (zSql == 0) return SQLITE_NOMEM;
+  rc = sqlite3_prepare_v3(db, zSql, -1, SQLITE_PREPARE_PERSISTENT, ppStmt, 0);
+  sqlite3_free(zSql);
+  return rc;
+}
+
 int usage_vtab_error(sqlite3_vtab *pVtab, int rc, const char *zFormat, ...) {
   va_list ap;
   va_start(ap, zFormat);

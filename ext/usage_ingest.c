@@ -161,26 +161,23 @@ static int field_error(IngestVtab *p, const char *zField, sqlite3_value *pVal,
   char *zRepr = usage_value_repr(pVal);
   int rc;
   if (zRepr == 0) return SQLITE_NOMEM;
-  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s %s, got %s", p->pDef->zName, zField,
-                 zWhy, zRepr);
+  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s %s, got %s",
+                        p->pDef->zName, zField, zWhy, zRepr);
   sqlite3_free(zRepr);
   return rc;
 }
 
 /* Report the connection's last error under this table's name. */
 static int db_error(IngestVtab *p, int rc) {
-  return usage_vtab_error(&p->base, rc, "%s: %s", p->pDef->zName, sqlite3_errmsg(p->db));
+  return usage_vtab_error(&p->base, rc, "%s: %s", p->pDef->zName,
+                          sqlite3_errmsg(p->db));
 }
 
 /* The statement iStmt, prepared on first use and reset for reuse. */
 static int stmt_get(IngestVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
   if (p->aStmt[iStmt] == 0) {
-    char *zSql = sqlite3_mprintf(azStmtSql[iStmt], p->zSchema);
-    int rc;
-    if (zSql == 0) return SQLITE_NOMEM;
-    rc = sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
-                            &p->aStmt[iStmt], 0);
-    sqlite3_free(zSql);
+    int rc = usage_prepare_persistent(p->db, azStmtSql[iStmt], p->zSchema,
+                                      &p->aStmt[iStmt]);
     if (rc != SQLITE_OK) return db_error(p, rc);
     if (iStmt == ST_FACT_UPSERT) memset(&p->binds, 0, sizeof(p->binds));
   }
@@ -225,12 +222,13 @@ static int arg_name(IngestVtab *p, sqlite3_value *pVal, const char *zField,
     if (*pn == 0) *pz = 0;
   }
   if (*pz && *pn > USAGE_NAME_MAX) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is longer than %d bytes (%d bytes)",
-                     p->pDef->zName, zField, USAGE_NAME_MAX, *pn);
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "%s: %s is longer than %d bytes (%d bytes)",
+                            p->pDef->zName, zField, USAGE_NAME_MAX, *pn);
   }
   if (*pz == 0 && bRequired) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is required", p->pDef->zName,
-                     zField);
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is required",
+                            p->pDef->zName, zField);
   }
   return SQLITE_OK;
 }
@@ -353,7 +351,8 @@ static int arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
   int rc;
   if (sqlite3_value_type(pVal) == SQLITE_NULL ||
       (sqlite3_value_type(pVal) == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0)) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is required", p->pDef->zName, zField);
+    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is required",
+                            p->pDef->zName, zField);
   }
   if (sqlite3_value_type(pVal) == SQLITE_TEXT &&
       usage_time_parse_canonical((const char *)sqlite3_value_text(pVal),
@@ -491,7 +490,8 @@ static int insert_fact(IngestVtab *p, sqlite3_value **a) {
   zErr = usage_scope_problem(a[IN_SCOPE], azName[0] != 0, azName[1] != 0,
                              azName[2] != 0, azKey, &bNoMem);
   if (zErr) {
-    rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s", p->pDef->zName, zErr);
+    rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s", p->pDef->zName,
+                          zErr);
     sqlite3_free(zErr);
     return rc;
   }
@@ -574,8 +574,10 @@ static int insert_user_project(IngestVtab *p, sqlite3_value **a) {
   rc = arg_name(p, a[0], "user_id", 1, &zUser, &nUser);
   if (rc == SQLITE_OK) rc = arg_name(p, a[1], "cloud_project_name", 0, &zProject, &nProject);
   if (rc == SQLITE_OK && zProject == 0) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: cloud_project_name is required "
-                     "(Provide project_id or cloud_project_name)", p->pDef->zName);
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "%s: cloud_project_name is required "
+                            "(Provide project_id or cloud_project_name)",
+                            p->pDef->zName);
   }
   if (rc == SQLITE_OK) rc = dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
   if (rc == SQLITE_OK) rc = ensure_user(p, zUser, nUser);
@@ -594,12 +596,16 @@ static int insert_project_machine(IngestVtab *p, sqlite3_value **a) {
   if (rc == SQLITE_OK) rc = arg_name(p, a[1], "machine_name", 0, &zMachine, &nMachine);
   if (rc != SQLITE_OK) return rc;
   if (zProject == 0) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: cloud_project_name is required "
-                     "(Provide project_id or cloud_project_name)", p->pDef->zName);
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "%s: cloud_project_name is required "
+                            "(Provide project_id or cloud_project_name)",
+                            p->pDef->zName);
   }
   if (zMachine == 0) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: machine_name is required "
-                     "(Provide machine_id or machine_name)", p->pDef->zName);
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "%s: machine_name is required "
+                            "(Provide machine_id or machine_name)",
+                            p->pDef->zName);
   }
   rc = dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
   if (rc == SQLITE_OK) rc = dim_id(p, ST_MACHINE_FIND, zMachine, nMachine, &iMachine);
@@ -904,8 +910,10 @@ static int ingest_update(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   int rc;
   (void)pRowid;
   if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL) {
-    return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: only INSERT is supported; change "
-                     "stored rows in the tables themselves", p->pDef->zName);
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "%s: only INSERT is supported; change "
+                            "stored rows in the tables themselves",
+                            p->pDef->zName);
   }
   if (p->zFailure) return SQLITE_OK; /* the transaction will not commit */
   p->nRow++;
@@ -933,9 +941,10 @@ static int ingest_begin(sqlite3_vtab *pVtab) {
 static int ingest_sync(sqlite3_vtab *pVtab) {
   IngestVtab *p = (IngestVtab *)pVtab;
   if (p->zFailure == 0) return SQLITE_OK;
-  return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: nothing was committed, because row "
-                   "%lld of this transaction failed: %s", p->pDef->zName,
-                   p->iFailedRow, p->zFailure);
+  return usage_vtab_error(&p->base, SQLITE_ERROR,
+                          "%s: nothing was committed, because row "
+                          "%lld of this transaction failed: %s",
+                          p->pDef->zName, p->iFailedRow, p->zFailure);
 }
 
 /* xCommit and xRollback: the transaction is over. */
