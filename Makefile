@@ -6,6 +6,8 @@
 #   make bench      run the benchmarks (scripts/bench)
 #   make fuzz       run the fuzzers for a set time (scripts/fuzz)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
+#   make deb        build/sqlite3-usage_<version>_<arch>.deb (scripts/deb)
+#   make npm        build/npm/sqlite-usage*.tgz, the npm packages (scripts/npm)
 #
 # A variant build goes to its own folder, e.g. an instrumented one:
 #   make O=build/asan EXTRA_CFLAGS='-fsanitize=address,undefined'
@@ -69,6 +71,13 @@ fuzz:
 
 cluster-test: all
 	scripts/cluster
+
+.PHONY: deb npm
+deb:
+	scripts/deb $(O)
+
+npm:
+	scripts/npm $(O)
 
 install: all
 	install -d '$(DESTDIR)$(PREFIX)/lib/sqlite3'
