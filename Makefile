@@ -1,7 +1,7 @@
 # usage: a SQLite loadable extension for compute usage, energy and carbon.
 #
 #   make            build build/usage.so
-#   make demo       build, create a database, ingest a sample, print a report
+#   make demo       build, create a database, ingest a year, print reports, draw 2 charts
 #   make test       install test dependencies (as root), build, run every suite
 #   make bench      run the benchmarks (scripts/bench)
 #   make fuzz       run the fuzzers for a set time (scripts/fuzz)
@@ -53,7 +53,10 @@ unit: $(O)/test_time
 deps:
 	scripts/deps
 
-demo: all
+# On a bare machine, first installs what the demo needs (as root), or names it.
+demo:
+	scripts/deps scripts/packages-demo.txt
+	$(MAKE) all
 	scripts/demo
 
 test: deps
