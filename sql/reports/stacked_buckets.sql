@@ -42,8 +42,11 @@
 .nullvalue ''
 WITH params AS (
   SELECT scope, width, k, top, metric,
-         coalesce(@start, (SELECT substr(min(ts), 1, 10) FROM fact_usage WHERE scope = fs)) AS s,
-         coalesce(@end, (SELECT date(max(ts), '+1 day') FROM fact_usage WHERE scope = fs)) AS e
+         -- a scope without rows still reaches usage_buckets, which checks it
+         coalesce(@start, (SELECT substr(min(ts), 1, 10) FROM fact_usage WHERE scope = fs),
+                  '1970-01-01') AS s,
+         coalesce(@end, (SELECT date(max(ts), '+1 day') FROM fact_usage WHERE scope = fs),
+                  '1970-01-02') AS e
   FROM (SELECT coalesce(@scope, 'project') AS scope, coalesce(@width, 'day') AS width,
                @key AS k, coalesce(@top, 5) AS top,
                coalesce(@metric, 'kwh') AS metric,
