@@ -8,6 +8,7 @@
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
 #   make deb        build/sqlite3-usage_<version>_<arch>.deb (scripts/deb)
 #   make npm        build/npm/sqlite-usage*.tgz, the npm packages (scripts/npm)
+#   make wheel      build/wheel/sqlite_usage-*.whl, the Python wheel (scripts/wheel)
 #
 # A variant build goes to its own folder, e.g. an instrumented one:
 #   make O=build/asan EXTRA_CFLAGS='-fsanitize=address,undefined'
@@ -75,9 +76,12 @@ fuzz:
 cluster-test: all
 	scripts/cluster
 
-.PHONY: deb npm
+.PHONY: deb npm wheel
 deb:
 	scripts/deb $(O)
+
+wheel:
+	scripts/wheel $(O)
 
 npm:
 	scripts/npm $(O)
