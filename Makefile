@@ -1,11 +1,14 @@
 # usage: a SQLite loadable extension for compute usage, energy and carbon.
 #
 #   make            build build/usage.so
-#   make demo       build, create a database, ingest a sample, print a report
+#   make demo       build, create a database, ingest a year, print reports, draw 2 charts
 #   make test       install test dependencies (as root), build, run every suite
 #   make bench      run the benchmarks (scripts/bench)
 #   make fuzz       run the fuzzers for a set time (scripts/fuzz)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
+#   make deb        build/sqlite3-usage_<version>_<arch>.deb (scripts/deb)
+#   make npm        build/npm/sqlite-usage*.tgz, the npm packages (scripts/npm)
+#   make wheel      build/wheel/sqlite_usage-*.whl, the Python wheel (scripts/wheel)
 #
 # A variant build goes to its own folder, e.g. an instrumented one:
 #   make O=build/asan EXTRA_CFLAGS='-fsanitize=address,undefined'
@@ -51,7 +54,10 @@ unit: $(O)/test_time
 deps:
 	scripts/deps
 
-demo: all
+# On a bare machine, first installs what the demo needs (as root), or names it.
+demo:
+	scripts/deps scripts/packages-demo.txt
+	$(MAKE) all
 	scripts/demo
 
 test: deps
@@ -69,6 +75,16 @@ fuzz:
 
 cluster-test: all
 	scripts/cluster
+
+.PHONY: deb npm wheel
+deb:
+	scripts/deb $(O)
+
+wheel:
+	scripts/wheel $(O)
+
+npm:
+	scripts/npm $(O)
 
 install: all
 	install -d '$(DESTDIR)$(PREFIX)/lib/sqlite3'
