@@ -4,7 +4,7 @@
 #   make demo       build, create a database, ingest a sample, print a report
 #   make test       install test dependencies (as root), build, run every suite
 #   make bench      run the benchmarks (scripts/bench)
-#   make fuzz       run the fuzzers for a set time (scripts/fuzz)
+#   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
 #
 # A variant build goes to its own folder, e.g. an instrumented one:
@@ -59,16 +59,16 @@ test: deps
 	tests/run
 
 test-asan:
-	scripts/test-asan
+	tests/asan/run
 
 bench: all
 	scripts/bench
 
 fuzz:
-	scripts/fuzz
+	tests/fuzz/run
 
 cluster-test: all
-	scripts/cluster
+	tests/cluster/run
 
 install: all
 	install -d '$(DESTDIR)$(PREFIX)/lib/sqlite3'
