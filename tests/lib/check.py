@@ -46,12 +46,11 @@ def check_has(name, got, want):
 
 def check_close(name, got, want, rel=1e-12):
     """Numbers within rel of each other; sequences (rows of a query, say)
-    item by item, with the numbers of want compared within rel and any other
-    item compared exactly."""
+    item by item, numbers within rel and any other item exactly."""
     def close(a, b):
         if isinstance(b, (list, tuple)):
             return isinstance(a, (list, tuple)) and len(a) == len(b) and all(map(close, a, b))
-        if isinstance(b, float) and isinstance(a, (int, float)):
+        if isinstance(b, (int, float)) and isinstance(a, (int, float)):
             return math.isclose(a, b, rel_tol=rel, abs_tol=rel)
         return a == b
     return _report(name, close(got, want), "want (within %g): %r\ngot: %r" % (rel, want, got))
