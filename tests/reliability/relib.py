@@ -17,8 +17,9 @@ import sqlite3
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# tests/lib, for the suites' "from check import check"; relib itself
+# imports it only when a suite ends, so that worker.py starts quickly.
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
-from check import check, done  # noqa: E402
 
 # Every table the schema keeps data in, in a fixed order.
 TABLES = ("usage_meta", "dim_group", "dim_user", "dim_project", "dim_machine",
@@ -99,6 +100,7 @@ def counts(db):
 def main_guard(fn):
     """Run fn(), then end the suite; an unexpected exception is one more
     failed check."""
+    from check import check, done
     try:
         fn()
     except Exception:  # a crash of the suite itself is a failure
