@@ -4,7 +4,7 @@
 #   make demo       build, create a database, ingest a year, print reports, draw 2 charts
 #   make test       install test dependencies (as root), build, run every suite
 #   make bench      run the benchmarks (scripts/bench)
-#   make fuzz       run the fuzzers for a set time (scripts/fuzz)
+#   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
 #   make deb        build/sqlite3-usage_<version>_<arch>.deb (scripts/deb)
 #   make npm        build/npm/sqlite-usage*.tgz, the npm packages (scripts/npm)
@@ -65,16 +65,16 @@ test: deps
 	tests/run
 
 test-asan:
-	scripts/test-asan
+	tests/asan/run
 
 bench: all
 	scripts/bench
 
 fuzz:
-	scripts/fuzz
+	tests/fuzz/run
 
 cluster-test: all
-	scripts/cluster
+	tests/cluster/run
 
 .PHONY: deb npm wheel
 deb:
