@@ -18,7 +18,7 @@
 ** The entry point is sqlite3_usage_init, the name SQLite derives from a file
 ** called usage.so, so ".load build/usage" needs no second argument.
 */
-#include "usage.h"
+#include "usage_register.h"
 SQLITE_EXTENSION_INIT1
 
 /* Oldest SQLite with every API used here: RETURNING (3.35.0). */

@@ -21,8 +21,9 @@
 */
 #include <string.h>
 
-#include "usage.h"
+#include "usage_register.h"
 #include "usage_schema.h"
+#include "usage_value.h"
 SQLITE_EXTENSION_INIT3
 
 
