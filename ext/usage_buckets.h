@@ -17,6 +17,7 @@
 #define USAGE_BUCKETS_H
 
 #include <assert.h>
+#include <string.h>
 
 #include "sqlite3ext.h"
 #include "usage_amounts.h"
@@ -292,8 +293,31 @@ int bk_register_scan(sqlite3 *db);
 static inline int bk_cell_find(const BkCells *pCells, int64_t iBucket, int k) {
   return usage_hash_pair_get(&pCells->cellMap, iBucket, k);
 }
-/* Create the cell of (bucket, key), known to be absent. */
-int bk_cell_new(BkVtab *p, BkCursor *c, int64_t iBucket, int k, int *piCell);
+/* Room for one more cell, or the error of a result over BK_MAX_CELLS. */
+int bk_cells_reserve(BkVtab *p, BkCells *pCells);
+
+/* Create the cell of (bucket, key), known to be absent; *piCell gets it. */
+static inline int bk_cell_new(BkVtab *p, BkCursor *c, int64_t iBucket, int k,
+                              int *piCell) {
+  BkCells *pCells = &c->cells;
+  BkCell *pCell;
+  int i, rc;
+  assert(k >= 0 && k < c->keys.nKey);
+  assert(bk_cell_find(pCells, iBucket, k) < 0);
+  rc = bk_cells_reserve(p, pCells);
+  if (rc != SQLITE_OK) return rc;
+  i = pCells->nCell;
+  rc = usage_hash_pair_put(&pCells->cellMap, iBucket, k, i);
+  if (rc != SQLITE_OK) return rc;
+  pCells->nCell++;
+  pCell = &pCells->aCell[i];
+  memset(pCell, 0, sizeof(*pCell));
+  pCell->iBucket = iBucket;
+  pCell->iKey = k;
+  c->keys.aKey[k].nCell++;
+  *piCell = i;
+  return SQLITE_OK;
+}
 int bk_order_result(BkVtab *p, BkCursor *c);
 int64_t bk_bucket_count(const UsageWidth *pW, int64_t iFirst, int64_t iLast);
 void bk_cursor_start(BkCursor *c);

@@ -18,37 +18,24 @@
 #include "usage_buckets.h"
 SQLITE_EXTENSION_INIT3
 
-int bk_cell_new(BkVtab *p, BkCursor *c, int64_t iBucket, int k, int *piCell) {
-  int i, rc;
-  BkCell *pCell;
-  assert(k >= 0 && k < c->keys.nKey);
-  assert(bk_cell_find(&c->cells, iBucket, k) < 0);
-  if (c->cells.nCell >= BK_MAX_CELLS) {
-    return usage_vtab_error(
-        &p->base, SQLITE_ERROR,
-        "usage_buckets: the result would have "
-        "at least %d cells, more than the limit of %d; narrow "
-        "the range or widen the buckets",
-        BK_MAX_CELLS + 1, BK_MAX_CELLS);
+/* Room for one more cell: grow the array, refusing more than BK_MAX_CELLS. */
+int bk_cells_reserve(BkVtab *p, BkCells *pCells) {
+  int nNew;
+  BkCell *aNew;
+  if (pCells->nCell < pCells->nCellAlloc) return SQLITE_OK;
+  if (pCells->nCell >= BK_MAX_CELLS) {
+    return usage_vtab_error(&p->base, SQLITE_ERROR,
+                            "usage_buckets: the result would have "
+                            "at least %d cells, more than the limit of %d; "
+                            "narrow the range or widen the buckets",
+                            BK_MAX_CELLS + 1, BK_MAX_CELLS);
   }
-  if (c->cells.nCell >= c->cells.nCellAlloc) {
-    int nNew = c->cells.nCellAlloc ? c->cells.nCellAlloc * 2 : 256;
-    if (nNew > BK_MAX_CELLS) nNew = BK_MAX_CELLS;
-    BkCell *aNew = sqlite3_realloc64(c->cells.aCell, (sqlite3_uint64)nNew * sizeof(BkCell));
-    if (aNew == 0) return SQLITE_NOMEM;
-    c->cells.aCell = aNew;
-    c->cells.nCellAlloc = nNew;
-  }
-  i = c->cells.nCell;
-  rc = usage_hash_pair_put(&c->cells.cellMap, iBucket, k, i);
-  if (rc != SQLITE_OK) return rc;
-  c->cells.nCell++;
-  pCell = &c->cells.aCell[i];
-  memset(pCell, 0, sizeof(*pCell));
-  pCell->iBucket = iBucket;
-  pCell->iKey = k;
-  c->keys.aKey[k].nCell++;
-  *piCell = i;
+  nNew = pCells->nCellAlloc ? pCells->nCellAlloc * 2 : 256;
+  if (nNew > BK_MAX_CELLS) nNew = BK_MAX_CELLS;
+  aNew = sqlite3_realloc64(pCells->aCell, (sqlite3_uint64)nNew * sizeof(BkCell));
+  if (aNew == 0) return SQLITE_NOMEM;
+  pCells->aCell = aNew;
+  pCells->nCellAlloc = nNew;
   return SQLITE_OK;
 }
 
@@ -138,6 +125,7 @@ static void cursor_settle(BkCursor *c) {
   }
 }
 
+/* Step the position to the next row, in either direction. */
 void bk_cursor_advance(BkCursor *c) {
   int dir = c->arg.bDesc ? -1 : 1;
   c->pos.iRowid++;

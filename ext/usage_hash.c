@@ -5,22 +5,16 @@
 **   int rc = usage_hash_pair_put(&m, iBucket, iKey, iCell);
 **   -- the cell map of usage_buckets: SELECT ... FROM usage_buckets(...)
 **
-** See usage_hash.h for the table and its inline lookups.
+** See usage_hash.h for the table, its lookups and its pair inserts.
 */
 #include "usage_hash.h"
 SQLITE_EXTENSION_INIT3
 
-/* Make room for one more key: double the slots (or create 64) when the new
-** key would fill more than 3/4 of them. Keys keep their stored hash. */
-static int hash_reserve(UsageHash *m) {
+int usage_hash_grow(UsageHash *m, int bBytes) {
   unsigned nOld = m->aSlot ? m->mask + 1 : 0;
   unsigned nNew = nOld ? nOld * 2 : 64;
   UsageHashSlot *aOld = m->aSlot;
   unsigned i;
-  if (m->aSlot && (sqlite3_uint64)(m->nUsed + 1) * 4 <=
-                      (sqlite3_uint64)(m->mask + 1) * 3) {
-    return SQLITE_OK;
-  }
   if (nNew < nOld) return SQLITE_NOMEM;
   m->aSlot = sqlite3_malloc64((sqlite3_uint64)nNew * sizeof(UsageHashSlot));
   if (m->aSlot == 0) {
@@ -30,27 +24,17 @@ static int hash_reserve(UsageHash *m) {
   m->mask = nNew - 1;
   for (i = 0; i < nNew; i++) m->aSlot[i].b = -1;
   for (i = 0; i < nOld; i++) {
-    if (aOld[i].b >= 0) {
-      unsigned j = (unsigned)aOld[i].h & m->mask;
-      while (m->aSlot[j].b >= 0) j = (j + 1) & m->mask;
-      m->aSlot[j] = aOld[i];
+    const UsageHashSlot *pOld = &aOld[i];
+    if (pOld->b < 0) continue;
+    if (bBytes) {
+      *usage_hash_bytes_slot(m, m->zArena + pOld->a, pOld->b,
+                             usage_hash_of_bytes(m->zArena + pOld->a,
+                                                 pOld->b)) = *pOld;
+    } else {
+      *usage_hash_pair_slot(m, pOld->a, pOld->b) = *pOld;
     }
   }
   sqlite3_free(aOld);
-  return SQLITE_OK;
-}
-
-int usage_hash_pair_put(UsageHash *m, sqlite3_int64 a, int b, int v) {
-  UsageHashSlot *s;
-  int rc = hash_reserve(m);
-  if (rc != SQLITE_OK) return rc;
-  s = usage_hash_pair_slot(m, a, b);
-  assert(s->b < 0); /* the pair was absent */
-  s->h = usage_hash_of_pair(a, b);
-  s->a = a;
-  s->b = b;
-  s->v = v;
-  m->nUsed++;
   assert((sqlite3_uint64)m->nUsed * 4 <= (sqlite3_uint64)(m->mask + 1) * 3);
   return SQLITE_OK;
 }
@@ -58,8 +42,10 @@ int usage_hash_pair_put(UsageHash *m, sqlite3_int64 a, int b, int v) {
 int usage_hash_bytes_put(UsageHash *m, const char *z, int n, int v) {
   sqlite3_uint64 h = usage_hash_of_bytes(z, n);
   UsageHashSlot *s;
-  int rc = hash_reserve(m);
-  if (rc != SQLITE_OK) return rc;
+  if (!usage_hash_has_room(m)) {
+    int rc = usage_hash_grow(m, 1);
+    if (rc != SQLITE_OK) return rc;
+  }
   if (m->nArena + n + 1 > m->nArenaAlloc) {
     sqlite3_int64 nNew = m->nArenaAlloc ? m->nArenaAlloc * 2 : 1024;
     char *zNew;
@@ -73,13 +59,11 @@ int usage_hash_bytes_put(UsageHash *m, const char *z, int n, int v) {
   m->zArena[m->nArena + n] = 0;
   s = usage_hash_bytes_slot(m, z, n, h);
   assert(s->b < 0); /* the bytes were absent */
-  s->h = h;
   s->a = m->nArena;
   s->b = n;
   s->v = v;
   m->nArena += n + 1;
   m->nUsed++;
-  assert((sqlite3_uint64)m->nUsed * 4 <= (sqlite3_uint64)(m->mask + 1) * 3);
   return SQLITE_OK;
 }
 

@@ -10,9 +10,9 @@
 ** A table holds either (int64, int) pairs or byte strings as keys, never
 ** both, and an int as value. Byte keys are copied into one arena owned by
 ** the table. Slots are probed linearly from the key's hash; the table
-** doubles (from 64 slots) before more than 3/4 of them are used. The
-** lookups are static inline, as they run once per scanned row; inserting
-** and growing live in usage_hash.c.
+** doubles (from 64 slots) before more than 3/4 of them are used. Lookups
+** and pair inserts are static inline, as they run once per scanned row or
+** cell; growing and byte inserts live in usage_hash.c.
 */
 #ifndef USAGE_HASH_H
 #define USAGE_HASH_H
@@ -24,10 +24,9 @@
 
 /* One slot: b < 0 marks it empty. */
 typedef struct UsageHashSlot {
-  sqlite3_uint64 h; /* the key's hash */
-  sqlite3_int64 a;  /* pair key: first part; byte key: offset in zArena */
-  int b;            /* pair key: second part (>= 0); byte key: its length */
-  int v;            /* the value */
+  sqlite3_int64 a; /* pair key: first part; byte key: offset in zArena */
+  int b;           /* pair key: second part (>= 0); byte key: its length */
+  int v;           /* the value */
 } UsageHashSlot;
 
 /* A table; all zero is a valid empty table. */
@@ -90,7 +89,7 @@ static inline UsageHashSlot *usage_hash_bytes_slot(const UsageHash *m,
   for (;;) {
     UsageHashSlot *s = &m->aSlot[i];
     if (s->b < 0) return s;
-    if (s->h == h && s->b == n && memcmp(m->zArena + s->a, z, n) == 0) {
+    if (s->b == n && memcmp(m->zArena + s->a, z, n) == 0) {
       return s;
     }
     i = (i + 1) & m->mask;
@@ -109,8 +108,31 @@ static inline int usage_hash_bytes_get(const UsageHash *m, const char *z,
   return s->v;
 }
 
+/* Double the slots (or create 64); keys keep their order of probing. */
+int usage_hash_grow(UsageHash *m, int bBytes);
+
+/* Is there room for one more key without passing 3/4 of the slots? */
+static inline int usage_hash_has_room(const UsageHash *m) {
+  return m->aSlot != 0 && (sqlite3_uint64)(m->nUsed + 1) * 4 <=
+                              (sqlite3_uint64)(m->mask + 1) * 3;
+}
+
 /* Store v (>= 0) for a pair known to be absent. */
-int usage_hash_pair_put(UsageHash *m, sqlite3_int64 a, int b, int v);
+static inline int usage_hash_pair_put(UsageHash *m, sqlite3_int64 a, int b,
+                                      int v) {
+  UsageHashSlot *s;
+  if (!usage_hash_has_room(m)) {
+    int rc = usage_hash_grow(m, 0);
+    if (rc != SQLITE_OK) return rc;
+  }
+  s = usage_hash_pair_slot(m, a, b);
+  assert(s->b < 0); /* the pair was absent */
+  s->a = a;
+  s->b = b;
+  s->v = v;
+  m->nUsed++;
+  return SQLITE_OK;
+}
 
 /* Store v for bytes known to be absent, copying them into the arena. */
 int usage_hash_bytes_put(UsageHash *m, const char *z, int n, int v);
