@@ -34,6 +34,10 @@ enum {
 #define USAGE_AMOUNT_NAME(NAME, zCol) zCol,
 #define USAGE_AMOUNT_NAMES {USAGE_AMOUNTS(USAGE_AMOUNT_NAME)}
 
+/* SQL text: "busy_cpu_seconds_total, ..., idle_gCo2eq, " (one literal). */
+#define USAGE_AMOUNT_LIST_ITEM(NAME, zCol) zCol ", "
+#define USAGE_AMOUNT_LIST USAGE_AMOUNTS(USAGE_AMOUNT_LIST_ITEM)
+
 /* The arithmetic of the intensity column: energy and emissions, busy and
 ** idle, are adjacent pairs. */
 _Static_assert(USAGE_NAMOUNT == 6, "six amounts");

@@ -232,12 +232,15 @@ static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
       break;
     }
     case COL_KEY:
+      assert(c->pos.iKey >= 0 && c->pos.iKey < c->keys.nKey);
       bk_val_result(ctx, &c->keys.aKey[c->pos.iKey].name);
       break;
     case COL_INTENSITY:
       if (pCell) {
-        double kwh = pCell->aSum[2] + pCell->aSum[3];
-        if (kwh > 0) sqlite3_result_double(ctx, (pCell->aSum[4] + pCell->aSum[5]) / kwh);
+        const double *a = pCell->aSum;
+        double kwh = a[USAGE_AMOUNT_BUSY_KWH] + a[USAGE_AMOUNT_IDLE_KWH];
+        double g = a[USAGE_AMOUNT_BUSY_G] + a[USAGE_AMOUNT_IDLE_G];
+        if (kwh > 0) sqlite3_result_double(ctx, g / kwh);
       }
       break;
     case COL_SAMPLES:
@@ -289,6 +292,9 @@ static int bk_close(sqlite3_vtab_cursor *pCursor) {
 }
 
 
+/* An amount's column declaration: "busy_kwh REAL, ". */
+#define BK_DECL_REAL(NAME, zCol) zCol " REAL, "
+
 /* xConnect and xCreate: declare the columns; the table reads its schema. */
 static int bk_connect(sqlite3 *db, void *pAux, int argc,
                       const char *const *argv, sqlite3_vtab **ppVtab,
@@ -299,9 +305,7 @@ static int bk_connect(sqlite3 *db, void *pAux, int argc,
   (void)argc;
   rc = sqlite3_declare_vtab(db,
       "CREATE TABLE x(bucket_start TEXT, bucket_end TEXT, key, "
-      "busy_cpu_seconds_total REAL, idle_cpu_seconds_total REAL, "
-      "busy_kwh REAL, idle_kwh REAL, busy_gCo2eq REAL, idle_gCo2eq REAL, "
-      "intensity_gCo2eq_kwh REAL, samples INTEGER, scope HIDDEN, "
+      USAGE_AMOUNTS(BK_DECL_REAL) "intensity_gCo2eq_kwh REAL, samples INTEGER, scope HIDDEN, "
       "width HIDDEN, start HIDDEN, \"end\" HIDDEN, fill HIDDEN, "
       "origin HIDDEN)");
   if (rc != SQLITE_OK) return rc;

@@ -221,11 +221,12 @@ static int key_phantom(BkCursor *c, sqlite3_value *pVal) {
 /* Record one value of key = ? or key IN (...): find the stored key it
 ** names, or keep it as a phantom. NULL matches nothing. */
 int bk_key_request(BkVtab *p, BkCursor *c, sqlite3_value *pVal) {
-  static const int aFind[] = {-1, ST_FIND_PROJECT, ST_FIND_MACHINE, -1,
+  static const int aFind[USAGE_NSCOPE] = {-1, ST_FIND_PROJECT, ST_FIND_MACHINE, -1,
                               ST_FIND_GROUP};
   int eType = sqlite3_value_type(pVal);
   const char *z;
   int n, k = -1, rc;
+  assert(c->arg.eScope >= 0 && c->arg.eScope < USAGE_NSCOPE);
   if (eType == SQLITE_NULL) return SQLITE_OK;
   if (eType != SQLITE_TEXT) return key_phantom(c, pVal);
   z = (const char *)sqlite3_value_text(pVal);
@@ -242,6 +243,7 @@ int bk_key_request(BkVtab *p, BkCursor *c, sqlite3_value *pVal) {
     sqlite3_stmt *pFind;
     int rcStep;
     sqlite3_int64 iId = 0;
+    assert(aFind[c->arg.eScope] >= 0);
     rc = bk_stmt_need(p, aFind[c->arg.eScope], &pFind);
     if (rc != SQLITE_OK) return rc;
     rc = sqlite3_bind_text(pFind, 1, z, n, SQLITE_STATIC);
@@ -298,7 +300,7 @@ int bk_load_user_groups(BkVtab *p, BkCursor *c) {
 /* Look up the names of the result's keys that are stored ids. A key whose
 ** dimension row is missing (possible only with foreign keys off) is NULL. */
 int bk_name_keys(BkVtab *p, BkCursor *c) {
-  static const int aName[] = {-1, ST_NAME_PROJECT, ST_NAME_MACHINE, -1,
+  static const int aName[USAGE_NSCOPE] = {-1, ST_NAME_PROJECT, ST_NAME_MACHINE, -1,
                               ST_NAME_GROUP};
   sqlite3_stmt *pStmt = 0;
   int i, rc = SQLITE_OK;
@@ -307,6 +309,7 @@ int bk_name_keys(BkVtab *p, BkCursor *c) {
     int rcStep;
     if (pKey->bNamed || !pKey->bHasId) continue;
     if (pStmt == 0) {
+      assert(aName[c->arg.eScope] >= 0);
       rc = bk_stmt_need(p, aName[c->arg.eScope], &pStmt);
       if (rc != SQLITE_OK) break;
     }

@@ -322,7 +322,9 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
     }
   }
   if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_INTENSITY)) {
-    idxNum |= 0x3C << IDX_SUM_SHIFT; /* kWh and gCO2eq, busy and idle */
+    idxNum |= ((1 << USAGE_AMOUNT_BUSY_KWH) | (1 << USAGE_AMOUNT_IDLE_KWH) |
+               (1 << USAGE_AMOUNT_BUSY_G) | (1 << USAGE_AMOUNT_IDLE_G))
+              << IDX_SUM_SHIFT;
   }
   pInfo->idxNum = idxNum;
   if (aIdx[0] < 0) {

@@ -167,6 +167,8 @@ int bk_register_scan(sqlite3 *db) {
 }
 
 /* The key of a scan statement: what its SQL depends on. */
+_Static_assert(USAGE_NSCOPE <= 8 && 5 + BK_NSUM <= 11,
+               "a scan key's fields do not overlap");
 static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
   int eKind = eScope == USAGE_SCOPE_GROUP ? USAGE_SCOPE_USER : eScope;
   return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 11);
@@ -181,11 +183,14 @@ static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
 ** so only that key's rows reach the aggregate. */
 static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
                       int mSum, int bKeyed) {
-  static const char *const azKeyCol[] = {"NULL", "project_id", "machine_id",
+  static const char *const azKeyCol[USAGE_NSCOPE] = {"NULL", "project_id", "machine_id",
                                          "user_id", "user_id"};
   static const char *const azSumCol[BK_NSUM] = USAGE_AMOUNT_NAMES;
   const char *az[BK_NSUM];
   int j;
+  _Static_assert(BK_NSUM == 6, "the SQL below passes six amounts");
+  assert(eScope >= 0 && eScope < USAGE_NSCOPE);
+  assert(mSum >= 0 && mSum < (1 << BK_NSUM));
   for (j = 0; j < BK_NSUM; j++) az[j] = (mSum & (1 << j)) ? azSumCol[j] : "NULL";
   return sqlite3_mprintf(
       "SELECT usage__buckets_add(?4, ts, %s, %s, %s, %s, %s, %s, %s) "
@@ -254,7 +259,7 @@ static int scan_bind_key(BkCursor *c, sqlite3_stmt *pStmt, int i) {
 /* Should a key filter run one pass per key? Yes when it names few stored
 ** keys (see BK_KEYED_MAX and BK_KEYED_SHARE). */
 static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
-  static const int aNum[] = {-1, ST_NUM_PROJECT, ST_NUM_MACHINE, ST_NUM_USER,
+  static const int aNum[USAGE_NSCOPE] = {-1, ST_NUM_PROJECT, ST_NUM_MACHINE, ST_NUM_USER,
                              ST_NUM_USER};
   sqlite3_stmt *pNum;
   sqlite3_int64 nAll = 0;
@@ -270,6 +275,7 @@ static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
     nScan = c->keys.nFound;
   }
   if (nScan == 0) return SQLITE_OK;
+  assert(aNum[c->arg.eScope] >= 0);
   rc = bk_stmt_need(p, aNum[c->arg.eScope], &pNum);
   if (rc != SQLITE_OK) return rc;
   rcStep = sqlite3_step(pNum);

@@ -34,6 +34,12 @@
 #include "usage_register.h"
 SQLITE_EXTENSION_INIT3
 
+/* An amount's upsert: "busy_kwh = excluded.busy_kwh, ". */
+#define IN_SET_EXCLUDED(NAME, zCol) zCol " = excluded." zCol ", "
+
+/* An amount read from the fact table f: "f.busy_kwh, ". */
+#define IN_FACT_COL(NAME, zCol) "f." zCol ", "
+
 /* Their SQL; each "%w" is the schema. */
 static const char *const azStmtSql[ST_COUNT] = {
   "SELECT project_id FROM \"%w\".dim_project WHERE cloud_project_name = ?1",
@@ -51,16 +57,11 @@ static const char *const azStmtSql[ST_COUNT] = {
   "display_name = COALESCE(excluded.display_name, display_name), "
   "group_id = COALESCE(excluded.group_id, group_id)",
   "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, user_id, "
-  "busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, "
-  "busy_gCo2eq, idle_gCo2eq, intensity_gCo2eq_kwh) "
+  USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh) "
   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
   "ON CONFLICT(scope, ts, COALESCE(project_id, -1), COALESCE(machine_id, -1), "
   "COALESCE(user_id, '')) DO UPDATE SET "
-  "busy_cpu_seconds_total = excluded.busy_cpu_seconds_total, "
-  "idle_cpu_seconds_total = excluded.idle_cpu_seconds_total, "
-  "busy_kwh = excluded.busy_kwh, idle_kwh = excluded.idle_kwh, "
-  "busy_gCo2eq = excluded.busy_gCo2eq, idle_gCo2eq = excluded.idle_gCo2eq, "
-  "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh",
+  USAGE_AMOUNTS(IN_SET_EXCLUDED) "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh",
   "INSERT INTO \"%w\".map_user_project(user_id, project_id) VALUES (?1, ?2) "
   "ON CONFLICT DO NOTHING",
   "INSERT INTO \"%w\".map_project_machine(project_id, machine_id) "
@@ -182,8 +183,7 @@ int ingest_arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
 static const IngestDef aIngestDef[] = {
   {"usage_ingest",
    "CREATE TABLE x(ts, scope, cloud_project_name, machine_name, user_id, "
-   "busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, "
-   "busy_gCo2eq, idle_gCo2eq, intensity_gCo2eq_kwh)",
+   USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh)",
    0, /* built per scan by ingest_select_sql() */
    insert_fact},
   {"usage_users",
@@ -226,9 +226,7 @@ static const IngestDef aIngestDef[] = {
 static char *ingest_select_sql(const char *zSchema, int idxNum) {
   return sqlite3_mprintf(
       "SELECT f.usage_id, f.ts, f.scope, p.cloud_project_name, m.machine_name, "
-      "f.user_id, f.busy_cpu_seconds_total, f.idle_cpu_seconds_total, "
-      "f.busy_kwh, f.idle_kwh, f.busy_gCo2eq, f.idle_gCo2eq, "
-      "f.intensity_gCo2eq_kwh FROM \"%w\".fact_usage f "
+      "f.user_id, " USAGE_AMOUNTS(IN_FACT_COL) "f.intensity_gCo2eq_kwh FROM \"%w\".fact_usage f "
       "LEFT JOIN \"%w\".dim_project p ON p.project_id = f.project_id "
       "LEFT JOIN \"%w\".dim_machine m ON m.machine_id = f.machine_id "
       "WHERE 1%s%s%s ORDER BY f.scope, f.ts, f.usage_id",

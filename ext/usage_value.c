@@ -17,7 +17,7 @@
 SQLITE_EXTENSION_INIT3
 
 /* The fact scopes, in the order of UsageScope. */
-static const char *const azScopeName[] = {"ada", "project", "machine", "user",
+static const char *const azScopeName[USAGE_NSCOPE] = {"ada", "project", "machine", "user",
                                           "group"};
 
 int usage_scope_parse(const char *z, int n) {

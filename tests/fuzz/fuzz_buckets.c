@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "usage_amounts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 
@@ -123,20 +124,26 @@ static char *query_sql(FuzzIn *p, int flags) {
   return sqlite3_str_finish(pSql);
 }
 
-/* Check one result row of usage_buckets. */
+/* Check one result row of usage_buckets: the six amounts follow the key,
+** in the order of the amount list, then the intensity and samples. */
 static void check_row(sqlite3_stmt *pStmt) {
-  int nCol = sqlite3_column_count(pStmt), i;
+  static const char *const azAmount[USAGE_NAMOUNT] = USAGE_AMOUNT_NAMES;
+  const int iSamples = 3 + USAGE_NAMOUNT + 1;
+  int i;
   const char *zStart = (const char *)sqlite3_column_text(pStmt, 0);
   const char *zEnd = (const char *)sqlite3_column_text(pStmt, 1);
   if (zStart == 0 || strlen(zStart) != 20) fuzz_fail("bucket_start", zStart);
   if (zEnd && strcmp(zEnd, zStart) <= 0) fuzz_fail("bucket_end", zEnd);
-  for (i = 3; i < nCol; i++) {
-    const char *zName = sqlite3_column_name(pStmt, i);
-    int eType = sqlite3_column_type(pStmt, i);
-    double r = sqlite3_column_double(pStmt, i);
-    if (strcmp(zName, "intensity_gCo2eq_kwh") == 0) continue;
-    if (eType != SQLITE_INTEGER && eType != SQLITE_FLOAT) continue;
+  for (i = 0; i < USAGE_NAMOUNT; i++) {
+    const char *zName = sqlite3_column_name(pStmt, 3 + i);
+    double r = sqlite3_column_double(pStmt, 3 + i);
+    if (zName == 0 || strcmp(zName, azAmount[i]) != 0) {
+      fuzz_fail("amount columns follow the amount list", zName);
+    }
     if (!isfinite(r) || r < 0) fuzz_fail("an amount is not finite >= 0", zName);
+  }
+  if (sqlite3_column_int64(pStmt, iSamples) < 0) {
+    fuzz_fail("samples is not >= 0", sqlite3_column_name(pStmt, iSamples));
   }
 }
 

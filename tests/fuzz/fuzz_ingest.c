@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "usage_amounts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 
@@ -43,8 +44,7 @@ static const struct {
 /* Columns of usage_ingest, for INSERTs that name a subset. */
 static const char *const azIngestCol[12] = {
     "ts", "scope", "cloud_project_name", "machine_name", "user_id",
-    "busy_cpu_seconds_total", "idle_cpu_seconds_total", "busy_kwh",
-    "idle_kwh", "busy_gCo2eq", "idle_gCo2eq", "intensity_gCo2eq_kwh"};
+    USAGE_AMOUNTS(USAGE_AMOUNT_NAME) "intensity_gCo2eq_kwh"};
 
 /* The database the inputs share, and the statements that put its rows
 ** back to the seed after each input. */
