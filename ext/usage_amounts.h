@@ -27,12 +27,13 @@ enum {
 #define USAGE_AMOUNT_ENUM(NAME, zCol) USAGE_AMOUNT_##NAME,
   USAGE_AMOUNTS(USAGE_AMOUNT_ENUM)
 #undef USAGE_AMOUNT_ENUM
-  USAGE_NAMOUNT
+      USAGE_NAMOUNT
 };
 
 /* The column names, by amount index; usable as an initialiser. */
 #define USAGE_AMOUNT_NAME(NAME, zCol) zCol,
-#define USAGE_AMOUNT_NAMES {USAGE_AMOUNTS(USAGE_AMOUNT_NAME)}
+#define USAGE_AMOUNT_NAMES \
+  { USAGE_AMOUNTS(USAGE_AMOUNT_NAME) }
 
 /* SQL text: "busy_cpu_seconds_total, ..., idle_gCo2eq, " (one literal). */
 #define USAGE_AMOUNT_LIST_ITEM(NAME, zCol) zCol ", "

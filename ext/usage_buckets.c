@@ -29,17 +29,17 @@ SQLITE_EXTENSION_INIT3
 
 /* Their SQL; each "%w" is the schema. */
 static const char *const azStmtSql[ST_COUNT] = {
-  "SELECT cloud_project_name FROM \"%w\".dim_project WHERE project_id = ?1",
-  "SELECT machine_name FROM \"%w\".dim_machine WHERE machine_id = ?1",
-  "SELECT group_name FROM \"%w\".dim_group WHERE group_id = ?1",
-  "SELECT project_id FROM \"%w\".dim_project WHERE cloud_project_name = ?1",
-  "SELECT machine_id FROM \"%w\".dim_machine WHERE machine_name = ?1",
-  "SELECT group_id FROM \"%w\".dim_group WHERE group_name = ?1",
-  "SELECT user_id, group_id FROM \"%w\".dim_user",
-  "SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'fact_usage'",
-  "SELECT count(*) FROM \"%w\".dim_project",
-  "SELECT count(*) FROM \"%w\".dim_machine",
-  "SELECT count(*) FROM \"%w\".dim_user",
+    "SELECT cloud_project_name FROM \"%w\".dim_project WHERE project_id = ?1",
+    "SELECT machine_name FROM \"%w\".dim_machine WHERE machine_id = ?1",
+    "SELECT group_name FROM \"%w\".dim_group WHERE group_id = ?1",
+    "SELECT project_id FROM \"%w\".dim_project WHERE cloud_project_name = ?1",
+    "SELECT machine_id FROM \"%w\".dim_machine WHERE machine_name = ?1",
+    "SELECT group_id FROM \"%w\".dim_group WHERE group_name = ?1",
+    "SELECT user_id, group_id FROM \"%w\".dim_user",
+    "SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'fact_usage'",
+    "SELECT count(*) FROM \"%w\".dim_project",
+    "SELECT count(*) FROM \"%w\".dim_machine",
+    "SELECT count(*) FROM \"%w\".dim_user",
 };
 
 /* Report "usage_buckets: <what> <value>" with the value quoted. */
@@ -155,8 +155,8 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
     c->keys.bFilter = 1;
     if (idxNum & IDX_KEY_IN) {
       sqlite3_value *pVal = 0;
-      for (rc = sqlite3_vtab_in_first(pKeyArg, &pVal);
-           rc == SQLITE_OK && pVal; rc = sqlite3_vtab_in_next(pKeyArg, &pVal)) {
+      for (rc = sqlite3_vtab_in_first(pKeyArg, &pVal); rc == SQLITE_OK && pVal;
+           rc = sqlite3_vtab_in_next(pKeyArg, &pVal)) {
         int rc2 = bk_key_request(p, c, pVal);
         if (rc2 != SQLITE_OK) return rc2;
       }
@@ -182,7 +182,8 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if (rc == SQLITE_OK) rc = bk_order_result(p, c);
   if (rc != SQLITE_OK) return rc;
   if (c->arg.bFill && c->cells.nOrder > 0) {
-    int64_t nBucket = bk_bucket_count(&c->arg.w, c->arg.iFirstBucket, c->arg.iLastBucket);
+    int64_t nBucket =
+        bk_bucket_count(&c->arg.w, c->arg.iFirstBucket, c->arg.iLastBucket);
     if (nBucket > BK_MAX_CELLS / c->cells.nOrder) {
       return usage_vtab_error(
           &p->base, SQLITE_ERROR,
@@ -223,12 +224,12 @@ static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
   BkCursor *c = (BkCursor *)pCursor;
   const BkCell *pCell = c->pos.pCell;
   switch (iCol) {
-    case COL_BUCKET_START:
-      result_ts(ctx, c->pos.iBucket);
-      break;
+    case COL_BUCKET_START: result_ts(ctx, c->pos.iBucket); break;
     case COL_BUCKET_END: {
       int64_t iNext;
-      if (usage_bucket_next(&c->arg.w, c->pos.iBucket, &iNext) == 0) result_ts(ctx, iNext);
+      if (usage_bucket_next(&c->arg.w, c->pos.iBucket, &iNext) == 0) {
+        result_ts(ctx, iNext);
+      }
       break;
     }
     case COL_KEY:
@@ -251,14 +252,18 @@ static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
       if (c->arg.apArg[iCol - COL_SCOPE]) {
         sqlite3_result_value(ctx, c->arg.apArg[iCol - COL_SCOPE]);
       } else {
-        sqlite3_result_text(ctx, iCol == COL_WIDTH ? "day" : "none", -1, SQLITE_STATIC);
+        sqlite3_result_text(ctx, iCol == COL_WIDTH ? "day" : "none", -1,
+                            SQLITE_STATIC);
       }
       break;
     default:
       if (iCol >= COL_SCOPE) {
-        if (c->arg.apArg[iCol - COL_SCOPE]) sqlite3_result_value(ctx, c->arg.apArg[iCol - COL_SCOPE]);
+        if (c->arg.apArg[iCol - COL_SCOPE]) {
+          sqlite3_result_value(ctx, c->arg.apArg[iCol - COL_SCOPE]);
+        }
       } else {
-        sqlite3_result_double(ctx, pCell ? pCell->aSum[iCol - COL_BUSY_CPU] : 0.0);
+        sqlite3_result_double(ctx,
+                              pCell ? pCell->aSum[iCol - COL_BUSY_CPU] : 0.0);
       }
       break;
   }
@@ -291,9 +296,9 @@ static int bk_close(sqlite3_vtab_cursor *pCursor) {
   return SQLITE_OK;
 }
 
-
-/* An amount's column declaration: "busy_kwh REAL, ". */
-#define BK_DECL_REAL(NAME, zCol) zCol " REAL, "
+/* The amounts' column declarations: "busy_cpu_seconds_total REAL, ...". */
+#define BK_DECL_ITEM(NAME, zCol) zCol " REAL, "
+#define BK_DECL_AMOUNTS USAGE_AMOUNTS(BK_DECL_ITEM)
 
 /* xConnect and xCreate: declare the columns; the table reads its schema. */
 static int bk_connect(sqlite3 *db, void *pAux, int argc,
@@ -303,11 +308,12 @@ static int bk_connect(sqlite3 *db, void *pAux, int argc,
   int rc;
   (void)pAux;
   (void)argc;
-  rc = sqlite3_declare_vtab(db,
-      "CREATE TABLE x(bucket_start TEXT, bucket_end TEXT, key, "
-      USAGE_AMOUNTS(BK_DECL_REAL) "intensity_gCo2eq_kwh REAL, samples INTEGER, scope HIDDEN, "
-      "width HIDDEN, start HIDDEN, \"end\" HIDDEN, fill HIDDEN, "
-      "origin HIDDEN)");
+  rc = sqlite3_declare_vtab(
+      db,
+      "CREATE TABLE x(bucket_start TEXT, bucket_end TEXT, key, " BK_DECL_AMOUNTS
+      "intensity_gCo2eq_kwh REAL, samples INTEGER, "
+      "scope HIDDEN, width HIDDEN, start HIDDEN, \"end\" HIDDEN, "
+      "fill HIDDEN, origin HIDDEN)");
   if (rc != SQLITE_OK) return rc;
   rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   if (rc != SQLITE_OK) {
@@ -340,30 +346,30 @@ static int bk_disconnect(sqlite3_vtab *pVtab) {
 
 /* The module: read-only; written for SQLite 3.40 (no xIntegrity). */
 static const sqlite3_module bucketsModule = {
-  0,                /* iVersion */
-  bk_connect,       /* xCreate: CREATE VIRTUAL TABLE aux.b USING usage_buckets */
-  bk_connect,       /* xConnect */
-  bk_best_index,    /* xBestIndex */
-  bk_disconnect,    /* xDisconnect */
-  bk_disconnect,    /* xDestroy */
-  bk_open,          /* xOpen */
-  bk_close,         /* xClose */
-  bk_filter,        /* xFilter */
-  bk_next,          /* xNext */
-  bk_eof,           /* xEof */
-  bk_column,        /* xColumn */
-  bk_rowid,         /* xRowid */
-  0,                /* xUpdate */
-  0,                /* xBegin */
-  0,                /* xSync */
-  0,                /* xCommit */
-  0,                /* xRollback */
-  0,                /* xFindFunction */
-  0,                /* xRename */
-  0,                /* xSavepoint */
-  0,                /* xRelease */
-  0,                /* xRollbackTo */
-  0                 /* xShadowName */
+    0,             /* iVersion */
+    bk_connect,    /* xCreate: CREATE VIRTUAL TABLE aux.b USING usage_buckets */
+    bk_connect,    /* xConnect */
+    bk_best_index, /* xBestIndex */
+    bk_disconnect, /* xDisconnect */
+    bk_disconnect, /* xDestroy */
+    bk_open,       /* xOpen */
+    bk_close,      /* xClose */
+    bk_filter,     /* xFilter */
+    bk_next,       /* xNext */
+    bk_eof,        /* xEof */
+    bk_column,     /* xColumn */
+    bk_rowid,      /* xRowid */
+    0,             /* xUpdate */
+    0,             /* xBegin */
+    0,             /* xSync */
+    0,             /* xCommit */
+    0,             /* xRollback */
+    0,             /* xFindFunction */
+    0,             /* xRename */
+    0,             /* xSavepoint */
+    0,             /* xRelease */
+    0,             /* xRollbackTo */
+    0              /* xShadowName */
 };
 
 int usage_register_buckets(sqlite3 *db) {

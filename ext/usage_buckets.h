@@ -44,7 +44,7 @@ enum {
 #define BK_COL_ENUM(NAME, zCol) COL_##NAME,
   USAGE_AMOUNTS(BK_COL_ENUM)
 #undef BK_COL_ENUM
-  COL_INTENSITY,
+      COL_INTENSITY,
   COL_SAMPLES,
   COL_SCOPE,
   COL_WIDTH,
@@ -181,10 +181,10 @@ struct BkArgs {
 struct BkKeys {
   BkKey *aKey; /* keys by dense number */
   int nKey, nKeyAlloc;
-  int iAdaKey;       /* dense key of 'ada', or -1 */
-  int iNullKey;      /* dense key of a NULL key, or -1 */
-  UsageHash idMap;   /* (stored id, 0) -> dense key, for ids not in aDirect */
-  int *aDirect;      /* stored id -> dense key or -1, 0 <= id < nDirect */
+  int iAdaKey;     /* dense key of 'ada', or -1 */
+  int iNullKey;    /* dense key of a NULL key, or -1 */
+  UsageHash idMap; /* (stored id, 0) -> dense key, for ids not in aDirect */
+  int *aDirect;    /* stored id -> dense key or -1, 0 <= id < nDirect */
   int nDirect;
   UsageHash textMap; /* user id -> dense key (user: the user; group: the
                      ** user's group, -1 to skip) */

@@ -32,7 +32,8 @@ int bk_cells_reserve(BkVtab *p, BkCells *pCells) {
   }
   nNew = pCells->nCellAlloc ? pCells->nCellAlloc * 2 : 256;
   if (nNew > BK_MAX_CELLS) nNew = BK_MAX_CELLS;
-  aNew = sqlite3_realloc64(pCells->aCell, (sqlite3_uint64)nNew * sizeof(BkCell));
+  aNew =
+      sqlite3_realloc64(pCells->aCell, (sqlite3_uint64)nNew * sizeof(BkCell));
   if (aNew == 0) return SQLITE_NOMEM;
   pCells->aCell = aNew;
   pCells->nCellAlloc = nNew;
@@ -59,10 +60,12 @@ static int cell_compare(const void *pA, const void *pB) {
 int bk_order_result(BkVtab *p, BkCursor *c) {
   BkKey **apKey;
   int i, n = 0, rc;
-  c->cells.aOrder = sqlite3_malloc64((sqlite3_uint64)(c->keys.nKey ? c->keys.nKey : 1) * sizeof(int));
+  c->cells.aOrder = sqlite3_malloc64(
+      (sqlite3_uint64)(c->keys.nKey ? c->keys.nKey : 1) * sizeof(int));
   if (c->cells.aOrder == 0) return SQLITE_NOMEM;
   for (i = 0; i < c->keys.nKey; i++) {
-    if (c->keys.aKey[i].nCell > 0 || (c->arg.bFill && c->keys.aKey[i].bRequested)) {
+    if (c->keys.aKey[i].nCell > 0 ||
+        (c->arg.bFill && c->keys.aKey[i].bRequested)) {
       c->cells.aOrder[n++] = i;
     }
   }
@@ -77,15 +80,21 @@ int bk_order_result(BkVtab *p, BkCursor *c) {
   c->cells.nOrder = 0;
   for (i = 0; i < n; i++) {
     if (c->cells.nOrder > 0 && apKey[i]->bPhantom &&
-        bk_val_compare(&apKey[i]->name, &c->keys.aKey[c->cells.aOrder[c->cells.nOrder - 1]].name) == 0) {
+        bk_val_compare(
+            &apKey[i]->name,
+            &c->keys.aKey[c->cells.aOrder[c->cells.nOrder - 1]].name) == 0) {
       continue;
     }
     apKey[i]->iRank = c->cells.nOrder;
     c->cells.aOrder[c->cells.nOrder++] = (int)(apKey[i] - c->keys.aKey);
   }
   sqlite3_free(apKey);
-  for (i = 0; i < c->cells.nCell; i++) c->cells.aCell[i].iRank = c->keys.aKey[c->cells.aCell[i].iKey].iRank;
-  if (c->cells.nCell > 1) qsort(c->cells.aCell, c->cells.nCell, sizeof(BkCell), cell_compare);
+  for (i = 0; i < c->cells.nCell; i++) {
+    c->cells.aCell[i].iRank = c->keys.aKey[c->cells.aCell[i].iKey].iRank;
+  }
+  if (c->cells.nCell > 1) {
+    qsort(c->cells.aCell, c->cells.nCell, sizeof(BkCell), cell_compare);
+  }
   return SQLITE_OK;
 }
 
@@ -99,8 +108,7 @@ static int64_t month_number(int64_t t) {
 
 /* Number of buckets from the one starting at iFirst to the one starting at
 ** iLast, both on the width's grid. */
-int64_t bk_bucket_count(const UsageWidth *pW, int64_t iFirst,
-                            int64_t iLast) {
+int64_t bk_bucket_count(const UsageWidth *pW, int64_t iFirst, int64_t iLast) {
   if (pW->eKind == USAGE_WIDTH_MONTHS) {
     return (month_number(iLast) - month_number(iFirst)) / pW->n + 1;
   }
@@ -121,7 +129,9 @@ static void cursor_settle(BkCursor *c) {
   c->pos.pCell = 0;
   if (c->pos.iCellPos >= 0 && c->pos.iCellPos < c->cells.nCell) {
     BkCell *pCell = &c->cells.aCell[c->pos.iCellPos];
-    if (pCell->iBucket == c->pos.iBucket && pCell->iKey == c->pos.iKey) c->pos.pCell = pCell;
+    if (pCell->iBucket == c->pos.iBucket && pCell->iKey == c->pos.iKey) {
+      c->pos.pCell = pCell;
+    }
   }
 }
 
@@ -144,7 +154,8 @@ void bk_cursor_advance(BkCursor *c) {
     c->pos.iOrderPos = c->arg.bDesc ? c->cells.nOrder - 1 : 0;
     if (c->arg.bDesc) {
       if (c->pos.iBucket <= c->arg.iFirstBucket ||
-          usage_bucket_start(&c->arg.w, c->arg.iOrigin, c->pos.iBucket - 1, &c->pos.iBucket)) {
+          usage_bucket_start(&c->arg.w, c->arg.iOrigin, c->pos.iBucket - 1,
+                             &c->pos.iBucket)) {
         c->pos.bEof = 1;
         return;
       }

@@ -54,9 +54,7 @@ static int val_set_value(BkVal *pV, sqlite3_value *pVal) {
       if (z == 0 && n > 0) return SQLITE_NOMEM;
       return val_set_bytes(pV, eType, z, n);
     }
-    default:
-      pV->eType = SQLITE_NULL;
-      return SQLITE_OK;
+    default: pV->eType = SQLITE_NULL; return SQLITE_OK;
   }
 }
 
@@ -103,8 +101,12 @@ void bk_val_result(sqlite3_context *ctx, const BkVal *pV) {
   switch (pV->eType) {
     case SQLITE_INTEGER: sqlite3_result_int64(ctx, pV->i); break;
     case SQLITE_FLOAT: sqlite3_result_double(ctx, pV->r); break;
-    case SQLITE_TEXT: sqlite3_result_text(ctx, pV->z, pV->n, SQLITE_TRANSIENT); break;
-    case SQLITE_BLOB: sqlite3_result_blob(ctx, pV->z, pV->n, SQLITE_TRANSIENT); break;
+    case SQLITE_TEXT:
+      sqlite3_result_text(ctx, pV->z, pV->n, SQLITE_TRANSIENT);
+      break;
+    case SQLITE_BLOB:
+      sqlite3_result_blob(ctx, pV->z, pV->n, SQLITE_TRANSIENT);
+      break;
     default: sqlite3_result_null(ctx); break;
   }
 }
@@ -115,7 +117,8 @@ static int key_new(BkCursor *c, int *piKey) {
     int nNew = c->keys.nKeyAlloc ? c->keys.nKeyAlloc * 2 : 16;
     BkKey *aNew;
     if (nNew > INT_MAX / 2) return SQLITE_NOMEM;
-    aNew = sqlite3_realloc64(c->keys.aKey, (sqlite3_uint64)nNew * sizeof(BkKey));
+    aNew =
+        sqlite3_realloc64(c->keys.aKey, (sqlite3_uint64)nNew * sizeof(BkKey));
     if (aNew == 0) return SQLITE_NOMEM;
     c->keys.aKey = aNew;
     c->keys.nKeyAlloc = nNew;
@@ -136,7 +139,8 @@ static int id_store(BkCursor *c, sqlite3_int64 iId, int k) {
       int nNew = c->keys.nDirect ? c->keys.nDirect : 64, i;
       int *aNew;
       while (nNew <= iId) nNew *= 2;
-      aNew = sqlite3_realloc64(c->keys.aDirect, (sqlite3_uint64)nNew * sizeof(int));
+      aNew = sqlite3_realloc64(c->keys.aDirect,
+                               (sqlite3_uint64)nNew * sizeof(int));
       if (aNew == 0) return SQLITE_NOMEM;
       for (i = c->keys.nDirect; i < nNew; i++) aNew[i] = -1;
       c->keys.aDirect = aNew;
@@ -175,7 +179,9 @@ int bk_key_of_user(BkCursor *c, const char *z, int n, int *piKey) {
   }
   rc = key_new(c, &k);
   if (rc == SQLITE_OK) rc = usage_hash_bytes_put(&c->keys.textMap, z, n, k);
-  if (rc == SQLITE_OK) rc = val_set_bytes(&c->keys.aKey[k].name, SQLITE_TEXT, z, n);
+  if (rc == SQLITE_OK) {
+    rc = val_set_bytes(&c->keys.aKey[k].name, SQLITE_TEXT, z, n);
+  }
   if (rc != SQLITE_OK) return rc;
   c->keys.aKey[k].bNamed = 1;
   *piKey = k;
@@ -198,7 +204,8 @@ int bk_key_ada(BkCursor *c, int *piKey) {
   if (c->keys.iAdaKey < 0) {
     int rc = key_new(c, &c->keys.iAdaKey);
     if (rc == SQLITE_OK) {
-      rc = val_set_bytes(&c->keys.aKey[c->keys.iAdaKey].name, SQLITE_TEXT, "ada", 3);
+      rc = val_set_bytes(&c->keys.aKey[c->keys.iAdaKey].name, SQLITE_TEXT,
+                         "ada", 3);
     }
     if (rc != SQLITE_OK) return rc;
     c->keys.aKey[c->keys.iAdaKey].bNamed = 1;
@@ -221,8 +228,8 @@ static int key_phantom(BkCursor *c, sqlite3_value *pVal) {
 /* Record one value of key = ? or key IN (...): find the stored key it
 ** names, or keep it as a phantom. NULL matches nothing. */
 int bk_key_request(BkVtab *p, BkCursor *c, sqlite3_value *pVal) {
-  static const int aFind[USAGE_NSCOPE] = {-1, ST_FIND_PROJECT, ST_FIND_MACHINE, -1,
-                              ST_FIND_GROUP};
+  static const int aFind[USAGE_NSCOPE] = {-1, ST_FIND_PROJECT, ST_FIND_MACHINE,
+                                          -1, ST_FIND_GROUP};
   int eType = sqlite3_value_type(pVal);
   const char *z;
   int n, k = -1, rc;
@@ -300,8 +307,8 @@ int bk_load_user_groups(BkVtab *p, BkCursor *c) {
 /* Look up the names of the result's keys that are stored ids. A key whose
 ** dimension row is missing (possible only with foreign keys off) is NULL. */
 int bk_name_keys(BkVtab *p, BkCursor *c) {
-  static const int aName[USAGE_NSCOPE] = {-1, ST_NAME_PROJECT, ST_NAME_MACHINE, -1,
-                              ST_NAME_GROUP};
+  static const int aName[USAGE_NSCOPE] = {-1, ST_NAME_PROJECT, ST_NAME_MACHINE,
+                                          -1, ST_NAME_GROUP};
   sqlite3_stmt *pStmt = 0;
   int i, rc = SQLITE_OK;
   for (i = 0; i < c->cells.nOrder && rc == SQLITE_OK; i++) {

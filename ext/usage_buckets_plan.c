@@ -51,14 +51,18 @@ static int arg_scope(BkVtab *p, sqlite3_value *pVal, int *peScope) {
     const char *z = (const char *)sqlite3_value_text(pVal);
     int n = sqlite3_value_bytes(pVal);
     int e = usage_scope_parse(z, n);
-    if (e < 0 && z && n == 5 && memcmp(z, "group", 5) == 0) e = USAGE_SCOPE_GROUP;
+    if (e < 0 && z && n == 5 && memcmp(z, "group", 5) == 0) {
+      e = USAGE_SCOPE_GROUP;
+    }
     if (e >= 0) {
       *peScope = e;
       return SQLITE_OK;
     }
   }
-  return bk_value_error(p, "scope must be one of 'ada', 'project', 'machine', "
-                     "'user', 'group', got", pVal, 0);
+  return bk_value_error(p,
+                        "scope must be one of 'ada', 'project', 'machine', "
+                        "'user', 'group', got",
+                        pVal, 0);
 }
 
 /* The width argument, or the default '1 day'. */
@@ -138,7 +142,9 @@ int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
 
   /* A NULL argument means no rows, as for generate_series. */
   for (i = 0; i < BK_NHIDDEN; i++) {
-    if (apIn[i] && sqlite3_value_type(apIn[i]) == SQLITE_NULL) return SQLITE_DONE;
+    if (apIn[i] && sqlite3_value_type(apIn[i]) == SQLITE_NULL) {
+      return SQLITE_DONE;
+    }
   }
   if (pKeyArg && !(idxNum & IDX_KEY_IN) &&
       sqlite3_value_type(pKeyArg) == SQLITE_NULL) {
@@ -175,10 +181,12 @@ int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
   }
   if (apIn[2] && apIn[3] && tStart == tEnd) return SQLITE_DONE; /* empty */
   if (c->arg.bFill) {
-    if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, tStart, &c->arg.iFirstBucket)) {
+    if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, tStart,
+                           &c->arg.iFirstBucket)) {
       return bk_bucket_range_error(p, tStart);
     }
-    if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, tEnd - 1, &c->arg.iLastBucket)) {
+    if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, tEnd - 1,
+                           &c->arg.iLastBucket)) {
       return bk_bucket_range_error(p, tEnd - 1);
     }
   }
@@ -208,13 +216,14 @@ static int plan_time(sqlite3_index_info *pInfo, int iCons, int64_t *pT) {
 ** constants, else by a half per bound. A key constraint keeps a tenth of
 ** the output, and narrows the scan when it may read per-key index ranges
 ** (a quarter for key = ?, a half for key IN). */
-static void plan_estimate(sqlite3_index_info *pInfo, const int *aIdx,
-                          int eKey, double *pScan, double *pOut) {
+static void plan_estimate(sqlite3_index_info *pInfo, const int *aIdx, int eKey,
+                          double *pScan, double *pOut) {
   const double nYear = 365.25 * 86400.0;
   double nScan = 1e6, nHours = 24.0, nOut;
   int bRhs = sqlite3_libversion_number() >= BK_VERSION_VTAB_IN;
   int64_t t0, t1;
-  if (aIdx[2] >= 0 && aIdx[3] >= 0 && bRhs && plan_time(pInfo, aIdx[2], &t0) == 0 &&
+  if (aIdx[2] >= 0 && aIdx[3] >= 0 && bRhs &&
+      plan_time(pInfo, aIdx[2], &t0) == 0 &&
       plan_time(pInfo, aIdx[3], &t1) == 0) {
     double f = (double)(t1 - t0) / nYear;
     nScan *= f < 1e-6 ? 1e-6 : (f > 1.0 ? 1.0 : f);
@@ -308,7 +317,10 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
       idxNum |= IDX_KEY_IN;
     }
   }
-  plan_estimate(pInfo, aIdx, iKey < 0 ? 0 : (idxNum & IDX_KEY_IN) ? 2 : 1,
+  plan_estimate(pInfo, aIdx,
+                iKey < 0                ? 0
+                : (idxNum & IDX_KEY_IN) ? 2
+                                        : 1,
                 &nScan, &nOut);
   eOrder = plan_order(pInfo);
   if (eOrder) {
@@ -338,10 +350,11 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
     pInfo->estimatedRows = (sqlite3_int64)nOut;
   }
   pInfo->idxStr = sqlite3_mprintf(
-      "fact_usage_report range scope=?%s%s%s",
-      aIdx[2] >= 0 ? " AND ts>=?" : "", aIdx[3] >= 0 ? " AND ts<?" : "",
-      iKey < 0 ? "" : (idxNum & IDX_KEY_IN) ? ", key IN (...) in scan"
-                                            : ", key=? in scan");
+      "fact_usage_report range scope=?%s%s%s", aIdx[2] >= 0 ? " AND ts>=?" : "",
+      aIdx[3] >= 0 ? " AND ts<?" : "",
+      iKey < 0                ? ""
+      : (idxNum & IDX_KEY_IN) ? ", key IN (...) in scan"
+                              : ", key=? in scan");
   if (pInfo->idxStr == 0) return SQLITE_NOMEM;
   pInfo->needToFreeIdxStr = 1;
   return SQLITE_OK;

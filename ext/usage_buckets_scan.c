@@ -38,9 +38,7 @@ int bk_bucket_range_error(BkVtab *p, int64_t t) {
 static int row_key(BkCursor *c, sqlite3_value *pVal, int *piKey) {
   int k = -1, rc = SQLITE_OK;
   switch (c->arg.eScope) {
-    case USAGE_SCOPE_ADA:
-      k = c->keys.iAdaKey;
-      break;
+    case USAGE_SCOPE_ADA: k = c->keys.iAdaKey; break;
     case USAGE_SCOPE_PROJECT:
     case USAGE_SCOPE_MACHINE:
       if (sqlite3_value_type(pVal) == SQLITE_NULL) {
@@ -66,7 +64,7 @@ static int row_key(BkCursor *c, sqlite3_value *pVal, int *piKey) {
       k = usage_hash_bytes_get(&c->keys.textMap, z, n, &bFound);
       if (!bFound && !c->keys.bFilter) {
         rc = c->arg.eScope == USAGE_SCOPE_USER ? bk_key_of_user(c, z, n, &k)
-                                           : bk_key_null(c, &k);
+                                               : bk_key_null(c, &k);
       }
       break;
     }
@@ -94,11 +92,14 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
                               nTs > 64 ? 64 : nTs, zTs ? zTs : "");
     }
     memcpy(c->scan.zScanTs, zTs, USAGE_TS_LEN);
-    if (c->scan.iScanSerial == 0 || t < c->scan.iScanBucket || t >= c->scan.iScanNext) {
-      if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, t, &c->scan.iScanBucket)) {
+    if (c->scan.iScanSerial == 0 || t < c->scan.iScanBucket ||
+        t >= c->scan.iScanNext) {
+      if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, t,
+                             &c->scan.iScanBucket)) {
         return bk_bucket_range_error(p, t);
       }
-      if (usage_bucket_next(&c->arg.w, c->scan.iScanBucket, &c->scan.iScanNext)) {
+      if (usage_bucket_next(&c->arg.w, c->scan.iScanBucket,
+                            &c->scan.iScanNext)) {
         c->scan.iScanNext = INT64_MAX;
       }
       c->scan.iScanSerial++;
@@ -123,7 +124,9 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
   assert(iCell >= 0 && iCell < c->cells.nCell);
   pCell = &c->cells.aCell[iCell];
   for (j = 0; j < BK_NSUM; j++) {
-    if (c->arg.mSum & (1 << j)) pCell->aSum[j] += sqlite3_value_double(apCol[2 + j]);
+    if (c->arg.mSum & (1 << j)) {
+      pCell->aSum[j] += sqlite3_value_double(apCol[2 + j]);
+    }
   }
   pCell->nSample++;
   return SQLITE_OK;
@@ -136,11 +139,14 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
 ** aggregate; adds the row to the cursor's cells. Internal: called with any
 ** other first argument, it fails. */
 static void bk_add_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  BkCursor *c = argc == 3 + BK_NSUM ? sqlite3_value_pointer(argv[0], BK_POINTER_TYPE) : 0;
+  BkCursor *c =
+      argc == 3 + BK_NSUM ? sqlite3_value_pointer(argv[0], BK_POINTER_TYPE) : 0;
   int rc;
   if (c == 0) {
-    sqlite3_result_error(ctx, "usage__buckets_add() is internal to "
-                         "usage_buckets", -1);
+    sqlite3_result_error(ctx,
+                         "usage__buckets_add() is internal to "
+                         "usage_buckets",
+                         -1);
     return;
   }
   if (c->scan.rcScan != SQLITE_OK) return;
@@ -183,20 +189,23 @@ static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
 ** so only that key's rows reach the aggregate. */
 static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
                       int mSum, int bKeyed) {
-  static const char *const azKeyCol[USAGE_NSCOPE] = {"NULL", "project_id", "machine_id",
-                                         "user_id", "user_id"};
+  static const char *const azKeyCol[USAGE_NSCOPE] = {
+      "NULL", "project_id", "machine_id", "user_id", "user_id"};
   static const char *const azSumCol[BK_NSUM] = USAGE_AMOUNT_NAMES;
   const char *az[BK_NSUM];
   int j;
   _Static_assert(BK_NSUM == 6, "the SQL below passes six amounts");
   assert(eScope >= 0 && eScope < USAGE_NSCOPE);
   assert(mSum >= 0 && mSum < (1 << BK_NSUM));
-  for (j = 0; j < BK_NSUM; j++) az[j] = (mSum & (1 << j)) ? azSumCol[j] : "NULL";
+  for (j = 0; j < BK_NSUM; j++) {
+    az[j] = (mSum & (1 << j)) ? azSumCol[j] : "NULL";
+  }
   return sqlite3_mprintf(
       "SELECT usage__buckets_add(?4, ts, %s, %s, %s, %s, %s, %s, %s) "
       "FROM \"%w\".fact_usage WHERE %s%s%s%s",
       azKeyCol[eScope], az[0], az[1], az[2], az[3], az[4], az[5], zSchema,
-      bKeyed ? azKeyCol[eScope] : "", bKeyed ? " = ?5 AND scope = ?1" : "scope = ?1",
+      bKeyed ? azKeyCol[eScope] : "",
+      bKeyed ? " = ?5 AND scope = ?1" : "scope = ?1",
       bStart ? " AND ts >= ?2" : "", bEnd ? " AND ts < ?3" : "");
 }
 
@@ -249,7 +258,8 @@ static int scan_bind_key(BkCursor *c, sqlite3_stmt *pStmt, int i) {
     const BkKey *pKey = &c->keys.aKey[k];
     if (!pKey->bRequested || pKey->bPhantom || i-- > 0) continue;
     if (c->arg.eScope == USAGE_SCOPE_USER) {
-      return sqlite3_bind_text(pStmt, 5, pKey->name.z, pKey->name.n, SQLITE_STATIC);
+      return sqlite3_bind_text(pStmt, 5, pKey->name.z, pKey->name.n,
+                               SQLITE_STATIC);
     }
     return sqlite3_bind_int64(pStmt, 5, pKey->iId);
   }
@@ -259,8 +269,8 @@ static int scan_bind_key(BkCursor *c, sqlite3_stmt *pStmt, int i) {
 /* Should a key filter run one pass per key? Yes when it names few stored
 ** keys (see BK_KEYED_MAX and BK_KEYED_SHARE). */
 static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
-  static const int aNum[USAGE_NSCOPE] = {-1, ST_NUM_PROJECT, ST_NUM_MACHINE, ST_NUM_USER,
-                             ST_NUM_USER};
+  static const int aNum[USAGE_NSCOPE] = {-1, ST_NUM_PROJECT, ST_NUM_MACHINE,
+                                         ST_NUM_USER, ST_NUM_USER};
   sqlite3_stmt *pNum;
   sqlite3_int64 nAll = 0;
   int nScan = 0, rc, rcStep;
@@ -269,7 +279,9 @@ static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
   if (c->arg.eScope == USAGE_SCOPE_GROUP) {
     unsigned j;
     for (j = 0; c->keys.textMap.aSlot && j <= c->keys.textMap.mask; j++) {
-      if (c->keys.textMap.aSlot[j].b >= 0 && c->keys.textMap.aSlot[j].v >= 0) nScan++;
+      if (c->keys.textMap.aSlot[j].b >= 0 && c->keys.textMap.aSlot[j].v >= 0) {
+        nScan++;
+      }
     }
   } else {
     nScan = c->keys.nFound;
@@ -281,16 +293,15 @@ static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
   rcStep = sqlite3_step(pNum);
   if (rcStep == SQLITE_ROW) nAll = sqlite3_column_int64(pNum, 0);
   rc = bk_stmt_done(p, pNum, rcStep);
-  *pbKeyed = nScan <= BK_KEYED_MAX &&
-             (sqlite3_int64)nScan * BK_KEYED_SHARE <= nAll;
+  *pbKeyed =
+      nScan <= BK_KEYED_MAX && (sqlite3_int64)nScan * BK_KEYED_SHARE <= nAll;
   return rc;
 }
 
 /* Step a bound scan statement to its end and reset it. */
 static int scan_run(BkVtab *p, BkCursor *c, sqlite3_stmt *pStmt) {
   int rcStep;
-  while ((rcStep = sqlite3_step(pStmt)) == SQLITE_ROW) {
-  }
+  while ((rcStep = sqlite3_step(pStmt)) == SQLITE_ROW) {}
   if (c->scan.rcScan != SQLITE_OK) {
     /* scan_row() has set the message; the statement only carries it. */
     sqlite3_reset(pStmt);
@@ -305,24 +316,31 @@ static int scan_run(BkVtab *p, BkCursor *c, sqlite3_stmt *pStmt) {
 ** given as NULL is not applied), in one pass over the scope's index range
 ** or, for a few keys, one per key: every row's amounts go into the cell of
 ** its bucket and key. */
-int bk_scan_rows(BkVtab *p, BkCursor *c, const char *zFrom,
-                     const char *zTo) {
+int bk_scan_rows(BkVtab *p, BkCursor *c, const char *zFrom, const char *zTo) {
   const char *zScope = c->arg.eScope == USAGE_SCOPE_GROUP
-                           ? "user" : usage_scope_name(c->arg.eScope);
+                           ? "user"
+                           : usage_scope_name(c->arg.eScope);
   sqlite3_stmt *pStmt = 0;
   int rc, bKeyed = 0, i;
 
   rc = scan_is_keyed(p, c, &bKeyed);
   if (rc == SQLITE_OK) {
-    rc = scan_stmt(p, c->arg.eScope, zFrom != 0, zTo != 0, c->arg.mSum, bKeyed, &pStmt);
+    rc = scan_stmt(p, c->arg.eScope, zFrom != 0, zTo != 0, c->arg.mSum, bKeyed,
+                   &pStmt);
   }
   if (rc != SQLITE_OK) return rc;
   c->scan.iScanSerial = 0;
   c->scan.rcScan = SQLITE_OK;
   rc = sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK && zFrom) rc = sqlite3_bind_text(pStmt, 2, zFrom, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK && zTo) rc = sqlite3_bind_text(pStmt, 3, zTo, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_pointer(pStmt, 4, c, BK_POINTER_TYPE, 0);
+  if (rc == SQLITE_OK && zFrom) {
+    rc = sqlite3_bind_text(pStmt, 2, zFrom, -1, SQLITE_STATIC);
+  }
+  if (rc == SQLITE_OK && zTo) {
+    rc = sqlite3_bind_text(pStmt, 3, zTo, -1, SQLITE_STATIC);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_pointer(pStmt, 4, c, BK_POINTER_TYPE, 0);
+  }
   if (rc == SQLITE_OK && !bKeyed) rc = scan_run(p, c, pStmt);
   for (i = 0; rc == SQLITE_OK && bKeyed; i++) {
     rc = scan_bind_key(c, pStmt, i);

@@ -30,8 +30,10 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void result_time(sqlite3_context *ctx, const char *zFunc, int64_t t) {
   char zOut[USAGE_TS_LEN + 1];
   if (usage_time_format(t, zOut)) {
-    usage_result_error(ctx, sqlite3_mprintf("%s: result %lld is outside the years "
-                                      "0000-9999", zFunc, (long long)t));
+    usage_result_error(ctx,
+                       sqlite3_mprintf("%s: result %lld is outside the years "
+                                       "0000-9999",
+                                       zFunc, (long long)t));
     return;
   }
   sqlite3_result_text(ctx, zOut, USAGE_TS_LEN, SQLITE_TRANSIENT);
@@ -53,7 +55,8 @@ static void fn_ts(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /* Parse a width argument, or set an error naming it. Returns 0 on success. */
-static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal, UsageWidth *pW) {
+static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal,
+                     UsageWidth *pW) {
   const char *zWhy = "expected text such as '1 day'";
   if (sqlite3_value_type(pVal) == SQLITE_TEXT &&
       usage_width_parse((const char *)sqlite3_value_text(pVal),
@@ -62,9 +65,11 @@ static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal, UsageWidth *pW) 
   }
   {
     char *zRepr = usage_value_repr(pVal);
-    usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid width "
-                                              "%s: %s", zRepr, zWhy)
-                            : 0);
+    usage_result_error(ctx, zRepr
+                                ? sqlite3_mprintf("usage_bucket: invalid width "
+                                                  "%s: %s",
+                                                  zRepr, zWhy)
+                                : 0);
     sqlite3_free(zRepr);
   }
   return 1;
@@ -93,17 +98,20 @@ static void fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     if (usage_origin_check(&w, origin, &zWhy)) {
       char *zRepr = usage_value_repr(argv[2]);
-      usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
-                                                "%s: %s", zRepr, zWhy)
-                              : 0);
+      usage_result_error(ctx,
+                         zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
+                                                 "%s: %s",
+                                                 zRepr, zWhy)
+                               : 0);
       sqlite3_free(zRepr);
       return;
     }
   }
   if (usage_bucket_start(&w, origin, t, &start)) {
-    usage_result_error(ctx, sqlite3_mprintf("usage_bucket: the bucket of %lld starts "
-                                      "outside the years 0000-9999",
-                                      (long long)t));
+    usage_result_error(
+        ctx, sqlite3_mprintf("usage_bucket: the bucket of %lld starts "
+                             "outside the years 0000-9999",
+                             (long long)t));
     return;
   }
   result_time(ctx, "usage_bucket", start);
@@ -111,15 +119,16 @@ static void fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* usage_scope_check(scope, project_id, machine_id, user_id): the scope when
 ** the ids fit it, else the UsageDB design's error. */
-static void fn_scope_check(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void fn_scope_check(sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv) {
   static const char *const azField[3] = {"project_id", "machine_id", "user_id"};
   int bNoMem = 0;
   char *zErr;
   (void)argc;
-  zErr = usage_scope_problem(argv[0], sqlite3_value_type(argv[1]) != SQLITE_NULL,
-                             sqlite3_value_type(argv[2]) != SQLITE_NULL,
-                             sqlite3_value_type(argv[3]) != SQLITE_NULL, azField,
-                             &bNoMem);
+  zErr = usage_scope_problem(
+      argv[0], sqlite3_value_type(argv[1]) != SQLITE_NULL,
+      sqlite3_value_type(argv[2]) != SQLITE_NULL,
+      sqlite3_value_type(argv[3]) != SQLITE_NULL, azField, &bNoMem);
   if (zErr || bNoMem) {
     usage_result_error(ctx, zErr);
     return;
@@ -134,9 +143,11 @@ static int arg_number(sqlite3_context *ctx, sqlite3_value **argv, int i,
   int isNull;
   if (usage_value_number(argv[i], pOut, &isNull)) {
     char *zRepr = usage_value_repr(argv[i]);
-    usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_intensity: %s must be a "
-                                              "number, got %s", azName[i], zRepr)
-                            : 0);
+    usage_result_error(ctx,
+                       zRepr ? sqlite3_mprintf("usage_intensity: %s must be a "
+                                               "number, got %s",
+                                               azName[i], zRepr)
+                             : 0);
     sqlite3_free(zRepr);
     return 1;
   }
@@ -187,8 +198,8 @@ int usage_register_functions(sqlite3 *db) {
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   size_t i;
   for (i = 0; i < sizeof(aFunc) / sizeof(aFunc[0]); i++) {
-    int rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg, flags, 0,
-                                     aFunc[i].xFunc, 0, 0);
+    int rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg, flags,
+                                     0, aFunc[i].xFunc, 0, 0);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;

@@ -27,9 +27,9 @@ int usage_hash_grow(UsageHash *m, int bBytes) {
     const UsageHashSlot *pOld = &aOld[i];
     if (pOld->b < 0) continue;
     if (bBytes) {
-      *usage_hash_bytes_slot(m, m->zArena + pOld->a, pOld->b,
-                             usage_hash_of_bytes(m->zArena + pOld->a,
-                                                 pOld->b)) = *pOld;
+      *usage_hash_bytes_slot(
+          m, m->zArena + pOld->a, pOld->b,
+          usage_hash_of_bytes(m->zArena + pOld->a, pOld->b)) = *pOld;
     } else {
       *usage_hash_pair_slot(m, pOld->a, pOld->b) = *pOld;
     }

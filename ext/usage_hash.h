@@ -97,8 +97,8 @@ static inline UsageHashSlot *usage_hash_bytes_slot(const UsageHash *m,
 }
 
 /* The value stored for z[0..n); *pFound says whether there is one. */
-static inline int usage_hash_bytes_get(const UsageHash *m, const char *z,
-                                       int n, int *pFound) {
+static inline int usage_hash_bytes_get(const UsageHash *m, const char *z, int n,
+                                       int *pFound) {
   UsageHashSlot *s;
   *pFound = 0;
   if (m->aSlot == 0) return -1;

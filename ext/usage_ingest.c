@@ -34,42 +34,45 @@
 #include "usage_register.h"
 SQLITE_EXTENSION_INIT3
 
-/* An amount's upsert: "busy_kwh = excluded.busy_kwh, ". */
-#define IN_SET_EXCLUDED(NAME, zCol) zCol " = excluded." zCol ", "
+/* The amounts' upsert: "busy_kwh = excluded.busy_kwh, ..., ". */
+#define IN_SET_ITEM(NAME, zCol) zCol " = excluded." zCol ", "
+#define IN_SET_AMOUNTS USAGE_AMOUNTS(IN_SET_ITEM)
 
-/* An amount read from the fact table f: "f.busy_kwh, ". */
-#define IN_FACT_COL(NAME, zCol) "f." zCol ", "
+/* The amounts read from the fact table f: "f.busy_kwh, ..., ". */
+#define IN_FACT_ITEM(NAME, zCol) "f." zCol ", "
+#define IN_FACT_AMOUNTS USAGE_AMOUNTS(IN_FACT_ITEM)
 
 /* Their SQL; each "%w" is the schema. */
 static const char *const azStmtSql[ST_COUNT] = {
-  "SELECT project_id FROM \"%w\".dim_project WHERE cloud_project_name = ?1",
-  "INSERT INTO \"%w\".dim_project(cloud_project_name) VALUES (?1) "
-  "RETURNING project_id",
-  "SELECT machine_id FROM \"%w\".dim_machine WHERE machine_name = ?1",
-  "INSERT INTO \"%w\".dim_machine(machine_name) VALUES (?1) "
-  "RETURNING machine_id",
-  "SELECT group_id FROM \"%w\".dim_group WHERE group_name = ?1",
-  "INSERT INTO \"%w\".dim_group(group_name) VALUES (?1) RETURNING group_id",
-  "SELECT 1 FROM \"%w\".dim_user WHERE user_id = ?1",
-  "INSERT INTO \"%w\".dim_user(user_id) VALUES (?1) RETURNING 1",
-  "INSERT INTO \"%w\".dim_user(user_id, display_name, group_id) "
-  "VALUES (?1, ?2, ?3) ON CONFLICT(user_id) DO UPDATE SET "
-  "display_name = COALESCE(excluded.display_name, display_name), "
-  "group_id = COALESCE(excluded.group_id, group_id)",
-  "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, user_id, "
-  USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh) "
-  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-  "ON CONFLICT(scope, ts, COALESCE(project_id, -1), COALESCE(machine_id, -1), "
-  "COALESCE(user_id, '')) DO UPDATE SET "
-  USAGE_AMOUNTS(IN_SET_EXCLUDED) "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh",
-  "INSERT INTO \"%w\".map_user_project(user_id, project_id) VALUES (?1, ?2) "
-  "ON CONFLICT DO NOTHING",
-  "INSERT INTO \"%w\".map_project_machine(project_id, machine_id) "
-  "VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-  "INSERT INTO \"%w\".dim_instance(host, port, raw_label) VALUES (?1, ?2, ?3) "
-  "RETURNING instance_id",
-  "INSERT INTO \"%w\".active_workspace(instance_id, machine_id, user_id, "
-  "project_id, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT project_id FROM \"%w\".dim_project WHERE cloud_project_name = ?1",
+    "INSERT INTO \"%w\".dim_project(cloud_project_name) VALUES (?1) "
+    "RETURNING project_id",
+    "SELECT machine_id FROM \"%w\".dim_machine WHERE machine_name = ?1",
+    "INSERT INTO \"%w\".dim_machine(machine_name) VALUES (?1) "
+    "RETURNING machine_id",
+    "SELECT group_id FROM \"%w\".dim_group WHERE group_name = ?1",
+    "INSERT INTO \"%w\".dim_group(group_name) VALUES (?1) RETURNING group_id",
+    "SELECT 1 FROM \"%w\".dim_user WHERE user_id = ?1",
+    "INSERT INTO \"%w\".dim_user(user_id) VALUES (?1) RETURNING 1",
+    "INSERT INTO \"%w\".dim_user(user_id, display_name, group_id) "
+    "VALUES (?1, ?2, ?3) ON CONFLICT(user_id) DO UPDATE SET "
+    "display_name = COALESCE(excluded.display_name, display_name), "
+    "group_id = COALESCE(excluded.group_id, group_id)",
+    "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, "
+    "user_id, " USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+    "ON CONFLICT(scope, ts, COALESCE(project_id, -1), "
+    "COALESCE(machine_id, -1), COALESCE(user_id, '')) "
+    "DO UPDATE SET " IN_SET_AMOUNTS
+    "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh",
+    "INSERT INTO \"%w\".map_user_project(user_id, project_id) VALUES (?1, ?2) "
+    "ON CONFLICT DO NOTHING",
+    "INSERT INTO \"%w\".map_project_machine(project_id, machine_id) "
+    "VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    "INSERT INTO \"%w\".dim_instance(host, port, raw_label) "
+    "VALUES (?1, ?2, ?3) RETURNING instance_id",
+    "INSERT INTO \"%w\".active_workspace(instance_id, machine_id, user_id, "
+    "project_id, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* Report that field zField got a bad value, with why. */
@@ -106,8 +109,7 @@ int ingest_stmt_run(IngestVtab *p, sqlite3_stmt *pStmt, sqlite3_int64 *pId) {
   int rcRow = rc;
   if (rc == SQLITE_ROW) {
     if (pId) *pId = sqlite3_column_int64(pStmt, 0);
-    while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    }
+    while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {}
   }
   if (rc != SQLITE_DONE) {
     rc = sqlite3_reset(pStmt);
@@ -154,14 +156,16 @@ int ingest_arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
   char zWhat[64];
   int rc;
   if (sqlite3_value_type(pVal) == SQLITE_NULL ||
-      (sqlite3_value_type(pVal) == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0)) {
+      (sqlite3_value_type(pVal) == SQLITE_TEXT &&
+       sqlite3_value_bytes(pVal) == 0)) {
     return usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s is required",
                             p->pDef->zName, zField);
   }
   if (sqlite3_value_type(pVal) == SQLITE_TEXT &&
       usage_time_parse_canonical((const char *)sqlite3_value_text(pVal),
                                  sqlite3_value_bytes(pVal), &t) == 0) {
-    memcpy(zOut, sqlite3_value_text(pVal), USAGE_TS_LEN + 1); /* already canonical */
+    memcpy(zOut, sqlite3_value_text(pVal),
+           USAGE_TS_LEN + 1); /* already canonical */
     return SQLITE_OK;
   }
   sqlite3_snprintf(sizeof(zWhat), zWhat, "%s: %s", p->pDef->zName, zField);
@@ -173,7 +177,8 @@ int ingest_arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
     return rc;
   }
   if (usage_time_format(t, zOut)) {
-    return ingest_field_error(p, zField, pVal, "is outside the years 0000-9999");
+    return ingest_field_error(p, zField, pVal,
+                              "is outside the years 0000-9999");
   }
   return SQLITE_OK;
 }
@@ -181,39 +186,42 @@ int ingest_arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
 /* The tables. Columns carry no declared type, so SQLite hands each value to
 ** xUpdate as written, and the checks here see exactly what the user sent. */
 static const IngestDef aIngestDef[] = {
-  {"usage_ingest",
-   "CREATE TABLE x(ts, scope, cloud_project_name, machine_name, user_id, "
-   USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh)",
-   0, /* built per scan by ingest_select_sql() */
-   insert_fact},
-  {"usage_users",
-   "CREATE TABLE x(user_id, display_name, group_name)",
-   "SELECT u.rowid, u.user_id, u.display_name, g.group_name "
-   "FROM \"%w\".dim_user u LEFT JOIN \"%w\".dim_group g ON g.group_id = u.group_id "
-   "ORDER BY u.user_id",
-   insert_user},
-  {"usage_user_projects",
-   "CREATE TABLE x(user_id, cloud_project_name)",
-   "SELECT m.rowid, m.user_id, p.cloud_project_name "
-   "FROM \"%w\".map_user_project m JOIN \"%w\".dim_project p USING (project_id) "
-   "ORDER BY m.user_id, p.cloud_project_name",
-   insert_user_project},
-  {"usage_project_machines",
-   "CREATE TABLE x(cloud_project_name, machine_name)",
-   "SELECT m.rowid, p.cloud_project_name, d.machine_name "
-   "FROM \"%w\".map_project_machine m JOIN \"%w\".dim_project p USING (project_id) "
-   "JOIN \"%w\".dim_machine d USING (machine_id) "
-   "ORDER BY p.cloud_project_name, d.machine_name",
-   insert_project_machine},
-  {"usage_workspaces",
-   "CREATE TABLE x(host, port, raw_label, machine_name, user_id, "
-   "cloud_project_name, started_at)",
-   "SELECT w.workspace_id, i.host, i.port, i.raw_label, d.machine_name, "
-   "w.user_id, p.cloud_project_name, w.started_at "
-   "FROM \"%w\".active_workspace w JOIN \"%w\".dim_instance i USING (instance_id) "
-   "JOIN \"%w\".dim_machine d USING (machine_id) "
-   "LEFT JOIN \"%w\".dim_project p USING (project_id) ORDER BY w.workspace_id",
-   insert_workspace},
+    {"usage_ingest",
+     "CREATE TABLE x(ts, scope, cloud_project_name, machine_name, "
+     "user_id, " USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh)",
+     0, /* built per scan by ingest_select_sql() */
+     insert_fact},
+    {"usage_users", "CREATE TABLE x(user_id, display_name, group_name)",
+     "SELECT u.rowid, u.user_id, u.display_name, g.group_name "
+     "FROM \"%w\".dim_user u "
+     "LEFT JOIN \"%w\".dim_group g ON g.group_id = u.group_id "
+     "ORDER BY u.user_id",
+     insert_user},
+    {"usage_user_projects", "CREATE TABLE x(user_id, cloud_project_name)",
+     "SELECT m.rowid, m.user_id, p.cloud_project_name "
+     "FROM \"%w\".map_user_project m "
+     "JOIN \"%w\".dim_project p USING (project_id) "
+     "ORDER BY m.user_id, p.cloud_project_name",
+     insert_user_project},
+    {"usage_project_machines",
+     "CREATE TABLE x(cloud_project_name, machine_name)",
+     "SELECT m.rowid, p.cloud_project_name, d.machine_name "
+     "FROM \"%w\".map_project_machine m "
+     "JOIN \"%w\".dim_project p USING (project_id) "
+     "JOIN \"%w\".dim_machine d USING (machine_id) "
+     "ORDER BY p.cloud_project_name, d.machine_name",
+     insert_project_machine},
+    {"usage_workspaces",
+     "CREATE TABLE x(host, port, raw_label, machine_name, user_id, "
+     "cloud_project_name, started_at)",
+     "SELECT w.workspace_id, i.host, i.port, i.raw_label, d.machine_name, "
+     "w.user_id, p.cloud_project_name, w.started_at "
+     "FROM \"%w\".active_workspace w "
+     "JOIN \"%w\".dim_instance i USING (instance_id) "
+     "JOIN \"%w\".dim_machine d USING (machine_id) "
+     "LEFT JOIN \"%w\".dim_project p USING (project_id) "
+     "ORDER BY w.workspace_id",
+     insert_workspace},
 };
 
 /* Bits of idxNum for a usage_ingest scan: which constraints were passed. */
@@ -226,7 +234,8 @@ static const IngestDef aIngestDef[] = {
 static char *ingest_select_sql(const char *zSchema, int idxNum) {
   return sqlite3_mprintf(
       "SELECT f.usage_id, f.ts, f.scope, p.cloud_project_name, m.machine_name, "
-      "f.user_id, " USAGE_AMOUNTS(IN_FACT_COL) "f.intensity_gCo2eq_kwh FROM \"%w\".fact_usage f "
+      "f.user_id, " IN_FACT_AMOUNTS
+      "f.intensity_gCo2eq_kwh FROM \"%w\".fact_usage f "
       "LEFT JOIN \"%w\".dim_project p ON p.project_id = f.project_id "
       "LEFT JOIN \"%w\".dim_machine m ON m.machine_id = f.machine_id "
       "WHERE 1%s%s%s ORDER BY f.scope, f.ts, f.usage_id",
@@ -298,14 +307,17 @@ static int ingest_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
       const struct sqlite3_index_constraint *c = &pInfo->aConstraint[i];
       unsigned char op = c->op;
       if (!c->usable) continue;
-      if (c->iColumn == IN_SCOPE && op == SQLITE_INDEX_CONSTRAINT_EQ && aUse[0] < 0) {
+      if (c->iColumn == IN_SCOPE && op == SQLITE_INDEX_CONSTRAINT_EQ &&
+          aUse[0] < 0) {
         aUse[0] = i;
       } else if (c->iColumn == IN_TS && aUse[1] < 0 &&
-                 (op == SQLITE_INDEX_CONSTRAINT_GE || op == SQLITE_INDEX_CONSTRAINT_GT ||
+                 (op == SQLITE_INDEX_CONSTRAINT_GE ||
+                  op == SQLITE_INDEX_CONSTRAINT_GT ||
                   op == SQLITE_INDEX_CONSTRAINT_EQ)) {
         aUse[1] = i;
       } else if (c->iColumn == IN_TS && aUse[2] < 0 &&
-                 (op == SQLITE_INDEX_CONSTRAINT_LE || op == SQLITE_INDEX_CONSTRAINT_LT)) {
+                 (op == SQLITE_INDEX_CONSTRAINT_LE ||
+                  op == SQLITE_INDEX_CONSTRAINT_LT)) {
         aUse[2] = i;
       }
     }
@@ -355,7 +367,8 @@ static int ingest_next(sqlite3_vtab_cursor *pCursor) {
   if (rc == SQLITE_ROW) return SQLITE_OK;
   pCur->bEof = 1;
   if (rc == SQLITE_DONE) return SQLITE_OK;
-  return ingest_db_error((IngestVtab *)pCursor->pVtab, sqlite3_reset(pCur->pSelect));
+  return ingest_db_error((IngestVtab *)pCursor->pVtab,
+                         sqlite3_reset(pCur->pSelect));
 }
 
 /* xFilter: prepare and start the scan. */
@@ -383,7 +396,8 @@ static int ingest_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
     rc = sqlite3_bind_value(pCur->pSelect, ++iParam, argv[i]);
   }
   /* One "ts = ?" argument bounds the scan from both sides. */
-  if (rc == SQLITE_OK && (idxNum & SCAN_UPTO) && iParam < sqlite3_bind_parameter_count(pCur->pSelect)) {
+  if (rc == SQLITE_OK && (idxNum & SCAN_UPTO) &&
+      iParam < sqlite3_bind_parameter_count(pCur->pSelect)) {
     rc = sqlite3_bind_value(pCur->pSelect, ++iParam, argv[argc - 1]);
   }
   if (rc != SQLITE_OK) return ingest_db_error(p, rc);
@@ -476,30 +490,30 @@ static int ingest_rollback_to(sqlite3_vtab *pVtab, int iSavepoint) {
 
 /* The module shared by all five tables; pAux tells them apart. */
 static const sqlite3_module ingestModule = {
-  2,                 /* iVersion: savepoints reach xRollbackTo */
-  ingest_connect,    /* xCreate: CREATE VIRTUAL TABLE aux.x USING x */
-  ingest_connect,    /* xConnect */
-  ingest_best_index, /* xBestIndex */
-  ingest_disconnect, /* xDisconnect */
-  ingest_disconnect, /* xDestroy */
-  ingest_open,       /* xOpen */
-  ingest_close,      /* xClose */
-  ingest_filter,     /* xFilter */
-  ingest_next,       /* xNext */
-  ingest_eof,        /* xEof */
-  ingest_column,     /* xColumn */
-  ingest_rowid,      /* xRowid */
-  ingest_update,     /* xUpdate */
-  ingest_begin,      /* xBegin */
-  ingest_sync,       /* xSync */
-  ingest_end,        /* xCommit */
-  ingest_end,        /* xRollback */
-  0,                 /* xFindFunction */
-  0,                 /* xRename */
-  ingest_savepoint,  /* xSavepoint */
-  ingest_savepoint,  /* xRelease */
-  ingest_rollback_to, /* xRollbackTo */
-  0                  /* xShadowName */
+    2,                  /* iVersion: savepoints reach xRollbackTo */
+    ingest_connect,     /* xCreate: CREATE VIRTUAL TABLE aux.x USING x */
+    ingest_connect,     /* xConnect */
+    ingest_best_index,  /* xBestIndex */
+    ingest_disconnect,  /* xDisconnect */
+    ingest_disconnect,  /* xDestroy */
+    ingest_open,        /* xOpen */
+    ingest_close,       /* xClose */
+    ingest_filter,      /* xFilter */
+    ingest_next,        /* xNext */
+    ingest_eof,         /* xEof */
+    ingest_column,      /* xColumn */
+    ingest_rowid,       /* xRowid */
+    ingest_update,      /* xUpdate */
+    ingest_begin,       /* xBegin */
+    ingest_sync,        /* xSync */
+    ingest_end,         /* xCommit */
+    ingest_end,         /* xRollback */
+    0,                  /* xFindFunction */
+    0,                  /* xRename */
+    ingest_savepoint,   /* xSavepoint */
+    ingest_savepoint,   /* xRelease */
+    ingest_rollback_to, /* xRollbackTo */
+    0                   /* xShadowName */
 };
 
 int usage_register_ingest(sqlite3 *db) {

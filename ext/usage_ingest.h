@@ -28,12 +28,22 @@ typedef struct IngestCursor IngestCursor;
 
 /* The statements the insert paths run, prepared once per table. */
 enum {
-  ST_PROJECT_FIND, ST_PROJECT_ADD, ST_MACHINE_FIND, ST_MACHINE_ADD,
-  ST_GROUP_FIND, ST_GROUP_ADD, ST_USER_FIND, ST_USER_ADD, ST_USER_UPSERT,
-  ST_FACT_UPSERT, ST_MAP_USER_PROJECT, ST_MAP_PROJECT_MACHINE,
-  ST_INSTANCE_ADD, ST_WORKSPACE_ADD, ST_COUNT
+  ST_PROJECT_FIND,
+  ST_PROJECT_ADD,
+  ST_MACHINE_FIND,
+  ST_MACHINE_ADD,
+  ST_GROUP_FIND,
+  ST_GROUP_ADD,
+  ST_USER_FIND,
+  ST_USER_ADD,
+  ST_USER_UPSERT,
+  ST_FACT_UPSERT,
+  ST_MAP_USER_PROJECT,
+  ST_MAP_PROJECT_MACHINE,
+  ST_INSTANCE_ADD,
+  ST_WORKSPACE_ADD,
+  ST_COUNT
 };
-
 
 /* The statements that find a dimension row by name, each followed by the
 ** one that adds it; the name cache keeps one table per _FIND. */
@@ -71,7 +81,7 @@ enum {
 #define IN_COL_ENUM(NAME, zCol) IN_##NAME,
   USAGE_AMOUNTS(IN_COL_ENUM)
 #undef IN_COL_ENUM
-  IN_INTENSITY,
+      IN_INTENSITY,
   IN_NCOL
 };
 _Static_assert(IN_IDLE_G - IN_BUSY_CPU + 1 == USAGE_NAMOUNT,
@@ -84,32 +94,32 @@ _Static_assert(IN_MACHINE - IN_PROJECT + USAGE_SCOPE_PROJECT ==
 ** changed (bindings stay across sqlite3_reset). All zero (FB_UNKNOWN) for
 ** a newly prepared statement or after its bindings are cleared. */
 typedef struct FactBinds {
-  char zTs[USAGE_TS_LEN + 1];       /* ?1, bound from here with its NUL */
-  int eScope;                       /* ?2, bound as its static name */
-  unsigned char aKind[IN_NCOL];     /* FB_UNKNOWN, FB_NULL or FB_VALUE */
-  sqlite3_int64 aId[IN_NCOL];       /* ?3 ?4: the bound project, machine id */
-  double aAmount[IN_NCOL];          /* ?6 .. ?12: the bound amounts */
+  char zTs[USAGE_TS_LEN + 1];   /* ?1, bound from here with its NUL */
+  int eScope;                   /* ?2, bound as its static name */
+  unsigned char aKind[IN_NCOL]; /* FB_UNKNOWN, FB_NULL or FB_VALUE */
+  sqlite3_int64 aId[IN_NCOL];   /* ?3 ?4: the bound project, machine id */
+  double aAmount[IN_NCOL];      /* ?6 .. ?12: the bound amounts */
 } FactBinds;
 
 /* A table on one connection and schema. */
 struct IngestVtab {
-  sqlite3_vtab base;              /* base class: must be first */
-  sqlite3 *db;                    /* the connection */
-  const IngestDef *pDef;          /* which table this is */
-  char *zSchema;                  /* schema its rows live in */
-  sqlite3_stmt *aStmt[ST_COUNT];  /* prepared on first use */
-  sqlite3_int64 nRow;             /* rows inserted in this transaction */
-  sqlite3_int64 iFailedRow;       /* the row that failed, or 0 */
-  char *zFailure;                 /* its error, kept until the transaction ends */
-  DimCache cache;                 /* names resolved by the current statement */
-  FactBinds binds;                /* what ST_FACT_UPSERT's parameters hold */
+  sqlite3_vtab base;             /* base class: must be first */
+  sqlite3 *db;                   /* the connection */
+  const IngestDef *pDef;         /* which table this is */
+  char *zSchema;                 /* schema its rows live in */
+  sqlite3_stmt *aStmt[ST_COUNT]; /* prepared on first use */
+  sqlite3_int64 nRow;            /* rows inserted in this transaction */
+  sqlite3_int64 iFailedRow;      /* the row that failed, or 0 */
+  char *zFailure;  /* its error, kept until the transaction ends */
+  DimCache cache;  /* names resolved by the current statement */
+  FactBinds binds; /* what ST_FACT_UPSERT's parameters hold */
 };
 
 /* A scan over the rows, through one prepared SELECT. */
 struct IngestCursor {
-  sqlite3_vtab_cursor base;  /* base class: must be first */
-  sqlite3_stmt *pSelect;     /* the rows */
-  int bEof;                  /* no more rows */
+  sqlite3_vtab_cursor base; /* base class: must be first */
+  sqlite3_stmt *pSelect;    /* the rows */
+  int bEof;                 /* no more rows */
 };
 
 /* What a FactBinds slot knows about its parameter. */

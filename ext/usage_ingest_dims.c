@@ -35,7 +35,8 @@ static int cache_find(IngestVtab *p, int iFind, const char *z, int n,
   assert(iFind % 2 == 0 && iFind / 2 < DIM_NKIND);
   if (c->nId == 0) return 0;
   if (c->nChangeMark != sqlite3_total_changes(p->db)) {
-    ingest_cache_clear(c); /* another statement ran: its writes may touch the rows */
+    ingest_cache_clear(
+        c); /* another statement ran: its writes may touch the rows */
     return 0;
   }
   i = usage_hash_bytes_get(&c->aName[iFind / 2], z, n, &bFound);
@@ -80,7 +81,8 @@ int ingest_dim_id(IngestVtab *p, int iFind, const char *zName, int nName,
   sqlite3_bind_text(pStmt, 1, zName, nName, SQLITE_STATIC);
   rc = ingest_stmt_run(p, pStmt, pId);
   if (rc == SQLITE_DONE) {
-    rc = ingest_stmt_get(p, iFind + 1, &pStmt); /* the _ADD statement follows _FIND */
+    rc = ingest_stmt_get(p, iFind + 1,
+                         &pStmt); /* the _ADD statement follows _FIND */
     if (rc != SQLITE_OK) return rc;
     sqlite3_bind_text(pStmt, 1, zName, nName, SQLITE_STATIC);
     rc = ingest_stmt_run(p, pStmt, pId);
@@ -105,13 +107,20 @@ int insert_user(IngestVtab *p, sqlite3_value **a) {
   sqlite3_int64 iGroup = 0;
   sqlite3_stmt *pStmt;
   rc = ingest_arg_name(p, a[0], "user_id", 1, &zUser, &nUser);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[1], "display_name", 0, &zDisplay, &nDisplay);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[2], "group_name", 0, &zGroup, &nGroup);
-  if (rc == SQLITE_OK && zGroup) rc = ingest_dim_id(p, ST_GROUP_FIND, zGroup, nGroup, &iGroup);
+  if (rc == SQLITE_OK) {
+    rc = ingest_arg_name(p, a[1], "display_name", 0, &zDisplay, &nDisplay);
+  }
+  if (rc == SQLITE_OK) {
+    rc = ingest_arg_name(p, a[2], "group_name", 0, &zGroup, &nGroup);
+  }
+  if (rc == SQLITE_OK && zGroup) {
+    rc = ingest_dim_id(p, ST_GROUP_FIND, zGroup, nGroup, &iGroup);
+  }
   if (rc == SQLITE_OK) rc = ingest_stmt_get(p, ST_USER_UPSERT, &pStmt);
   if (rc != SQLITE_OK) return rc;
   sqlite3_bind_text(pStmt, 1, zUser, nUser, SQLITE_STATIC);
-  sqlite3_bind_text(pStmt, 2, zDisplay, nDisplay, SQLITE_STATIC); /* NULL if 0 */
+  sqlite3_bind_text(pStmt, 2, zDisplay, nDisplay,
+                    SQLITE_STATIC); /* NULL if 0 */
   if (zGroup) {
     sqlite3_bind_int64(pStmt, 3, iGroup);
   } else {
@@ -143,14 +152,19 @@ int insert_user_project(IngestVtab *p, sqlite3_value **a) {
   int nUser, nProject, rc;
   sqlite3_int64 iProject = 0;
   rc = ingest_arg_name(p, a[0], "user_id", 1, &zUser, &nUser);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[1], "cloud_project_name", 0, &zProject, &nProject);
+  if (rc == SQLITE_OK) {
+    rc =
+        ingest_arg_name(p, a[1], "cloud_project_name", 0, &zProject, &nProject);
+  }
   if (rc == SQLITE_OK && zProject == 0) {
     return usage_vtab_error(&p->base, SQLITE_ERROR,
                             "%s: cloud_project_name is required "
                             "(Provide project_id or cloud_project_name)",
                             p->pDef->zName);
   }
-  if (rc == SQLITE_OK) rc = ingest_dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
+  if (rc == SQLITE_OK) {
+    rc = ingest_dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
+  }
   if (rc == SQLITE_OK) rc = ingest_ensure_user(p, zUser, nUser);
   if (rc == SQLITE_OK) {
     rc = insert_map(p, ST_MAP_USER_PROJECT, 0, zUser, nUser, iProject);
@@ -164,7 +178,9 @@ int insert_project_machine(IngestVtab *p, sqlite3_value **a) {
   int nProject, nMachine, rc;
   sqlite3_int64 iProject = 0, iMachine = 0;
   rc = ingest_arg_name(p, a[0], "cloud_project_name", 0, &zProject, &nProject);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[1], "machine_name", 0, &zMachine, &nMachine);
+  if (rc == SQLITE_OK) {
+    rc = ingest_arg_name(p, a[1], "machine_name", 0, &zMachine, &nMachine);
+  }
   if (rc != SQLITE_OK) return rc;
   if (zProject == 0) {
     return usage_vtab_error(&p->base, SQLITE_ERROR,
@@ -179,7 +195,9 @@ int insert_project_machine(IngestVtab *p, sqlite3_value **a) {
                             p->pDef->zName);
   }
   rc = ingest_dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
-  if (rc == SQLITE_OK) rc = ingest_dim_id(p, ST_MACHINE_FIND, zMachine, nMachine, &iMachine);
+  if (rc == SQLITE_OK) {
+    rc = ingest_dim_id(p, ST_MACHINE_FIND, zMachine, nMachine, &iMachine);
+  }
   if (rc == SQLITE_OK) {
     rc = insert_map(p, ST_MAP_PROJECT_MACHINE, iProject, 0, 0, iMachine);
   }
@@ -192,7 +210,8 @@ static int bind_port(IngestVtab *p, sqlite3_stmt *pStmt, sqlite3_value *pVal) {
   int isNull;
   if (usage_value_number(pVal, &r, &isNull) ||
       (!isNull && (r < 0 || r > 65535 || r != (double)(int)r))) {
-    return ingest_field_error(p, "port", pVal, "must be a whole number from 0 to 65535");
+    return ingest_field_error(p, "port", pVal,
+                              "must be a whole number from 0 to 65535");
   }
   if (isNull) return sqlite3_bind_null(pStmt, 2);
   return sqlite3_bind_int(pStmt, 2, (int)r);
@@ -207,10 +226,19 @@ int insert_workspace(IngestVtab *p, sqlite3_value **a) {
   char zStarted[USAGE_TS_LEN + 1];
   sqlite3_stmt *pInstance, *pWorkspace;
   rc = ingest_arg_name(p, a[0], "host", 1, &zHost, &nHost);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[2], "raw_label", 0, &zLabel, &nLabel);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[3], "machine_name", 1, &zMachine, &nMachine);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[4], "user_id", 0, &zUser, &nUser);
-  if (rc == SQLITE_OK) rc = ingest_arg_name(p, a[5], "cloud_project_name", 0, &zProject, &nProject);
+  if (rc == SQLITE_OK) {
+    rc = ingest_arg_name(p, a[2], "raw_label", 0, &zLabel, &nLabel);
+  }
+  if (rc == SQLITE_OK) {
+    rc = ingest_arg_name(p, a[3], "machine_name", 1, &zMachine, &nMachine);
+  }
+  if (rc == SQLITE_OK) {
+    rc = ingest_arg_name(p, a[4], "user_id", 0, &zUser, &nUser);
+  }
+  if (rc == SQLITE_OK) {
+    rc =
+        ingest_arg_name(p, a[5], "cloud_project_name", 0, &zProject, &nProject);
+  }
   if (rc == SQLITE_OK) rc = ingest_arg_time(p, a[6], "started_at", zStarted);
   if (rc == SQLITE_OK) rc = ingest_stmt_get(p, ST_INSTANCE_ADD, &pInstance);
   if (rc == SQLITE_OK) rc = ingest_stmt_get(p, ST_WORKSPACE_ADD, &pWorkspace);
@@ -218,13 +246,16 @@ int insert_workspace(IngestVtab *p, sqlite3_value **a) {
   if (rc != SQLITE_OK) return rc;
   rc = ingest_dim_id(p, ST_MACHINE_FIND, zMachine, nMachine, &iMachine);
   if (rc == SQLITE_OK && zUser) rc = ingest_ensure_user(p, zUser, nUser);
-  if (rc == SQLITE_OK && zProject) rc = ingest_dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
+  if (rc == SQLITE_OK && zProject) {
+    rc = ingest_dim_id(p, ST_PROJECT_FIND, zProject, nProject, &iProject);
+  }
   if (rc != SQLITE_OK) {
     sqlite3_clear_bindings(pInstance);
     return rc;
   }
   sqlite3_bind_text(pInstance, 1, zHost, nHost, SQLITE_STATIC);
-  sqlite3_bind_text(pInstance, 3, zLabel, nLabel, SQLITE_STATIC); /* NULL if 0 */
+  sqlite3_bind_text(pInstance, 3, zLabel, nLabel,
+                    SQLITE_STATIC); /* NULL if 0 */
   rc = ingest_stmt_run(p, pInstance, &iInstance);
   if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
   sqlite3_bind_int64(pWorkspace, 1, iInstance);
@@ -239,4 +270,3 @@ int insert_workspace(IngestVtab *p, sqlite3_value **a) {
   rc = ingest_stmt_run(p, pWorkspace, 0);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
-

@@ -17,9 +17,12 @@ SQLITE_EXTENSION_INIT3
 
 /* Names of usage_ingest's columns, for messages. */
 static const char *const azIngestCol[IN_NCOL] = {
-    "ts",      "scope", "cloud_project_name", "machine_name", "user_id",
+    "ts",
+    "scope",
+    "cloud_project_name",
+    "machine_name",
+    "user_id",
     USAGE_AMOUNTS(USAGE_AMOUNT_NAME) "intensity_gCo2eq_kwh"};
-
 
 /* An amount field: a finite number >= 0, NULL or '' meaning zero (or NULL
 ** where bNullable). *pIsNull and *pR get the value to store. */
@@ -34,7 +37,6 @@ static int arg_amount(IngestVtab *p, sqlite3_value *pVal, const char *zField,
   *pR = isNull ? 0.0 : r;
   return SQLITE_OK;
 }
-
 
 /* Parameter i+1 of the upsert to NULL, unless it is NULL already. */
 static int fact_bind_null(IngestVtab *p, sqlite3_stmt *pStmt, int i) {
@@ -64,7 +66,8 @@ static int fact_bind_id(IngestVtab *p, sqlite3_stmt *pStmt, int i,
 }
 
 /* ?1 to the canonical ts, kept in FactBinds so the bound text outlives the
-** row; bound with its NUL, so the CHECKs' glob() and strftime() need no copy. */
+** row; bound with its NUL, so the CHECKs' glob() and strftime() need no
+** copy. */
 static int fact_bind_ts(IngestVtab *p, sqlite3_stmt *pStmt, const char *zTs) {
   if (p->binds.aKind[IN_TS] == FB_VALUE &&
       memcmp(p->binds.zTs, zTs, USAGE_TS_LEN) == 0) {
@@ -127,7 +130,8 @@ int insert_fact(IngestVtab *p, sqlite3_value **a) {
   char *zErr;
 
   for (i = 0; i < 3; i++) {
-    rc = ingest_arg_name(p, a[IN_PROJECT + i], azKey[i], 0, &azName[i], &anName[i]);
+    rc = ingest_arg_name(p, a[IN_PROJECT + i], azKey[i], 0, &azName[i],
+                         &anName[i]);
     if (rc != SQLITE_OK) return rc;
   }
   zErr = usage_scope_problem(a[IN_SCOPE], azName[0] != 0, azName[1] != 0,
@@ -162,4 +166,3 @@ int insert_fact(IngestVtab *p, sqlite3_value **a) {
   rc = ingest_stmt_run(p, pUpsert, 0);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
-

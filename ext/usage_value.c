@@ -17,8 +17,8 @@
 SQLITE_EXTENSION_INIT3
 
 /* The fact scopes, in the order of UsageScope. */
-static const char *const azScopeName[USAGE_NSCOPE] = {"ada", "project", "machine", "user",
-                                          "group"};
+static const char *const azScopeName[USAGE_NSCOPE] = {
+    "ada", "project", "machine", "user", "group"};
 
 int usage_scope_parse(const char *z, int n) {
   int i;
@@ -38,8 +38,7 @@ const char *usage_scope_name(int eScope) {
 
 char *usage_value_repr(sqlite3_value *pVal) {
   switch (sqlite3_value_type(pVal)) {
-    case SQLITE_NULL:
-      return sqlite3_mprintf("NULL");
+    case SQLITE_NULL: return sqlite3_mprintf("NULL");
     case SQLITE_INTEGER:
       return sqlite3_mprintf("%lld", sqlite3_value_int64(pVal));
     case SQLITE_FLOAT:
@@ -78,7 +77,8 @@ char *usage_scope_problem(sqlite3_value *pScope, int hasProject, int hasMachine,
     char *zRepr = usage_value_repr(pScope);
     zErr = zRepr ? sqlite3_mprintf(
                        "scope must be one of {'ada','project','machine','user'}"
-                       ", got %s", zRepr)
+                       ", got %s",
+                       zRepr)
                  : 0;
     sqlite3_free(zRepr);
     if (zErr == 0) *pbNoMem = 1;
@@ -88,12 +88,14 @@ char *usage_scope_problem(sqlite3_value *pScope, int hasProject, int hasMachine,
   for (i = 0; i < 3; i++) {
     int wanted = (eScope == i + 1);
     if (wanted && !aHas[i]) {
-      zErr = sqlite3_mprintf("%s is required for scope='%s'", azField[i], zScope);
+      zErr =
+          sqlite3_mprintf("%s is required for scope='%s'", azField[i], zScope);
       if (zErr == 0) *pbNoMem = 1;
       return zErr;
     }
     if (!wanted && aHas[i]) {
-      zErr = sqlite3_mprintf("%s must be NULL for scope='%s'", azField[i], zScope);
+      zErr =
+          sqlite3_mprintf("%s must be NULL for scope='%s'", azField[i], zScope);
       if (zErr == 0) *pbNoMem = 1;
       return zErr;
     }
@@ -150,12 +152,8 @@ static int looks_decimal(const char *z, int n) {
 int usage_value_number(sqlite3_value *pVal, double *pOut, int *pIsNull) {
   *pIsNull = 0;
   switch (sqlite3_value_type(pVal)) {
-    case SQLITE_NULL:
-      *pIsNull = 1;
-      return 0;
-    case SQLITE_INTEGER:
-      *pOut = (double)sqlite3_value_int64(pVal);
-      return 0;
+    case SQLITE_NULL: *pIsNull = 1; return 0;
+    case SQLITE_INTEGER: *pOut = (double)sqlite3_value_int64(pVal); return 0;
     case SQLITE_FLOAT:
       *pOut = sqlite3_value_double(pVal);
       return isfinite(*pOut) ? 0 : 1;
@@ -174,8 +172,7 @@ int usage_value_number(sqlite3_value *pVal, double *pOut, int *pIsNull) {
       *pOut = strtod(aBuf, &zEnd);
       return (zEnd == aBuf + n && isfinite(*pOut)) ? 0 : 1;
     }
-    default:
-      return 1;
+    default: return 1;
   }
 }
 

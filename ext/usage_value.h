@@ -39,9 +39,9 @@ const char *usage_scope_name(int eScope);
 ** agree. azField names the keys in the caller's terms, e.g.
 ** {"project_id","machine_id","user_id"}. Sets *pbNoMem on allocation
 ** failure. The messages are the UsageDB design's. */
-char *usage_scope_problem(sqlite3_value *pScope, int hasProject,
-                          int hasMachine, int hasUser,
-                          const char *const azField[3], int *pbNoMem);
+char *usage_scope_problem(sqlite3_value *pScope, int hasProject, int hasMachine,
+                          int hasUser, const char *const azField[3],
+                          int *pbNoMem);
 
 /* A short, quoted rendering of a value for error messages: text is cut to
 ** 64 bytes. Returns memory from sqlite3_mprintf, or NULL when out of memory. */

@@ -55,14 +55,13 @@ static void seed(sqlite3 *db) {
             "CASE i % 4 WHEN 2 THEN 'node-' || (i % 5) END, "
             "CASE i % 4 WHEN 3 THEN 'u' || (i % 4) END, "
             "i, i * 0.25, 0.5, i * 10, 1 FROM n");
-  fuzz_exec(db,
-            "INSERT INTO usage_ingest(ts, scope, busy_kwh) VALUES "
-            "('0000-01-01T00:00:00Z', 'ada', 1), "
-            "('9999-12-31T23:59:59Z', 'ada', 2);"
-            "INSERT INTO usage_ingest(ts, scope, user_id, busy_kwh) VALUES "
-            "('9999-12-31T23:59:59Z', 'user', 'u1', 3);"
-            "INSERT INTO usage_users VALUES ('u1', 'U1', 'astro'), "
-            "('u2', 'U2', 'astro'), ('u3', 'U3', 'bio');");
+  fuzz_exec(db, "INSERT INTO usage_ingest(ts, scope, busy_kwh) VALUES "
+                "('0000-01-01T00:00:00Z', 'ada', 1), "
+                "('9999-12-31T23:59:59Z', 'ada', 2);"
+                "INSERT INTO usage_ingest(ts, scope, user_id, busy_kwh) VALUES "
+                "('9999-12-31T23:59:59Z', 'user', 'u1', 3);"
+                "INSERT INTO usage_users VALUES ('u1', 'U1', 'astro'), "
+                "('u2', 'U2', 'astro'), ('u3', 'U3', 'bio');");
   fuzz_exec(db, "COMMIT");
 }
 
@@ -83,7 +82,8 @@ static void bind_all(FuzzIn *p, sqlite3_stmt *pStmt) {
 
 /* Up to 8 fuzzed rows through usage_ingest (inside the caller's BEGIN). */
 static void add_rows(FuzzIn *p, sqlite3 *db) {
-  sqlite3_stmt *pStmt = prepare(db,
+  sqlite3_stmt *pStmt = prepare(
+      db,
       "INSERT INTO usage_ingest(ts, scope, cloud_project_name, machine_name, "
       "user_id, busy_kwh, idle_gCo2eq) VALUES (?, ?, ?, ?, ?, ?, ?)");
   int n = fuzz_byte(p) % 9, i;
@@ -97,8 +97,8 @@ static void add_rows(FuzzIn *p, sqlite3 *db) {
 
 /* The SQL of one usage_buckets query, shaped by the flags. */
 static char *query_sql(FuzzIn *p, int flags) {
-  static const char *const azHidden[] = {"scope", "width", "start", "\"end\"",
-                                         "fill", "origin"};
+  static const char *const azHidden[] = {"scope",   "width", "start",
+                                         "\"end\"", "fill",  "origin"};
   sqlite3_str *pSql = sqlite3_str_new(0);
   int nArg = fuzz_byte(p) % 7, i, bWhere = 0;
   sqlite3_str_appendall(pSql, "SELECT * FROM usage_buckets");
