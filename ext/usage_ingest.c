@@ -27,6 +27,11 @@
 **
 ** The tables exist in main as soon as the extension is loaded. For another
 ** schema: CREATE VIRTUAL TABLE aux.usage_ingest USING usage_ingest.
+**
+** This file is the module all five tables share: their statements, the
+** checks of name and timestamp fields, scans, and the doomed-transaction
+** rule. The fact upsert is in usage_ingest_fact.c, the dimension rows and
+** the other four tables in usage_ingest_dims.c.
 */
 #include <string.h>
 
