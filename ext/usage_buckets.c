@@ -56,18 +56,13 @@ int bk_value_error(BkVtab *p, const char *zWhat, sqlite3_value *pVal,
 
 /* Report the connection's last error under this table's name. */
 int bk_db_error(BkVtab *p, int rc) {
-  return usage_vtab_error(&p->base, rc, "usage_buckets: %s",
-                          sqlite3_errmsg(p->db));
+  return usage_vtab_db_error(&p->base, p->db, "usage_buckets", rc);
 }
+
 /* The statement iStmt, prepared on first use. Callers reset it after use. */
 static int stmt_get(BkVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
-  if (p->aStmt[iStmt] == 0) {
-    int rc = usage_prepare_persistent(p->db, azStmtSql[iStmt], p->zSchema,
-                                      &p->aStmt[iStmt]);
-    if (rc != SQLITE_OK) return bk_db_error(p, rc);
-  }
-  *ppStmt = p->aStmt[iStmt];
-  return SQLITE_OK;
+  return usage_vtab_stmt(&p->base, p->db, "usage_buckets", azStmtSql[iStmt],
+                         p->zSchema, &p->aStmt[iStmt], ppStmt);
 }
 
 /* After a statement failed: say "no usage schema" when fact_usage is
@@ -105,6 +100,7 @@ int bk_stmt_done(BkVtab *p, sqlite3_stmt *pStmt, int rcStep) {
   if (rcStep == SQLITE_DONE || rcStep == SQLITE_ROW) return SQLITE_OK;
   return bk_db_error(p, rc != SQLITE_OK ? rc : rcStep);
 }
+
 /* Free the result of the last scan and forget its arguments. */
 static void cursor_reset(BkCursor *c) {
   int i;

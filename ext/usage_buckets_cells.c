@@ -114,6 +114,7 @@ int64_t bk_bucket_count(const UsageWidth *pW, int64_t iFirst, int64_t iLast) {
   }
   return (iLast - iFirst) / pW->n + 1;
 }
+
 /* Set iBucket, iKey and pCell from the position; fill = 'zero' merges the
 ** sorted cells into the full grid of buckets x keys. */
 static void cursor_settle(BkCursor *c) {

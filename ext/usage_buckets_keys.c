@@ -110,6 +110,7 @@ void bk_val_result(sqlite3_context *ctx, const BkVal *pV) {
     default: sqlite3_result_null(ctx); break;
   }
 }
+
 /* Append a new, empty key; *piKey gets its dense number. */
 static int key_new(BkCursor *c, int *piKey) {
   BkKey *pKey;

@@ -166,15 +166,18 @@ static void bk_add_final(sqlite3_context *ctx) {
   sqlite3_result_null(ctx);
 }
 
+/* The aggregate the scan statements call: internal, so DIRECTONLY. */
 int bk_register_scan(sqlite3 *db) {
   return sqlite3_create_function(db, "usage__buckets_add", 3 + BK_NSUM,
                                  SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, 0,
                                  bk_add_step, bk_add_final);
 }
 
-/* The key of a scan statement: what its SQL depends on. */
+/* A scan key packs the scope (3 bits), the bounds, the sums and keyed. */
 _Static_assert(USAGE_NSCOPE <= 8 && 5 + BK_NSUM <= 11,
                "a scan key's fields do not overlap");
+
+/* The key of a scan statement: what its SQL depends on. */
 static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
   int eKind = eScope == USAGE_SCOPE_GROUP ? USAGE_SCOPE_USER : eScope;
   return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 11);
