@@ -89,6 +89,9 @@ _Static_assert(IN_IDLE_G - IN_BUSY_CPU + 1 == USAGE_NAMOUNT,
 _Static_assert(IN_MACHINE - IN_PROJECT + USAGE_SCOPE_PROJECT ==
                    USAGE_SCOPE_MACHINE,
                "key columns follow the scopes");
+_Static_assert(USAGE_SCOPE_USER == USAGE_SCOPE_PROJECT + 2 &&
+                   IN_USER == IN_PROJECT + 2,
+               "key i of project, machine, user has scope PROJECT + i");
 
 /* What the fact upsert's parameters hold, so a row rebinds only those that
 ** changed (bindings stay across sqlite3_reset). All zero (FB_UNKNOWN) for

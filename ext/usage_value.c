@@ -85,6 +85,9 @@ char *usage_scope_problem(sqlite3_value *pScope, int hasProject, int hasMachine,
     return zErr;
   }
   /* Key i (0 project, 1 machine, 2 user) belongs to scope i+1 only. */
+  _Static_assert(USAGE_SCOPE_PROJECT == 1 && USAGE_SCOPE_MACHINE == 2 &&
+                     USAGE_SCOPE_USER == 3,
+                 "key i belongs to scope i+1");
   for (i = 0; i < 3; i++) {
     int wanted = (eScope == i + 1);
     if (wanted && !aHas[i]) {
