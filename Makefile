@@ -20,16 +20,18 @@ DESTDIR  ?=
 OPT      ?= -O2
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
+# Release builds leave out assert(); make test builds with NDEBUG= (kept).
+NDEBUG   ?= -DNDEBUG
 
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-CFLAGS   = $(WARN) $(OPT) -g -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
+CFLAGS   = $(WARN) $(OPT) $(NDEBUG) -g -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
 LDFLAGS  = -shared $(EXTRA_LDFLAGS)
 
 EXT_SRC    = $(sort $(wildcard ext/*.c))
 EXT_HDR    = $(wildcard ext/*.h)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
 
-.PHONY: all deps demo test test-asan unit bench fuzz cluster-test install uninstall clean
+.PHONY: FORCE all deps demo test test-asan unit bench fuzz cluster-test install uninstall clean
 
 all: $(O)/usage.so
 
@@ -38,7 +40,13 @@ $(O)/usage_sql.c: $(MIGRATIONS) scripts/sql2c
 	@mkdir -p $(O)
 	scripts/sql2c $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c
+# The compile line of the last build, so that new flags (NDEBUG) rebuild.
+$(O)/cflags: FORCE
+	@mkdir -p $(O)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/cflags
 	@mkdir -p $(O)
 	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(LDFLAGS) -lm
 
@@ -61,7 +69,7 @@ demo:
 	scripts/demo
 
 test: deps
-	$(MAKE) all $(O)/test_time
+	$(MAKE) all $(O)/test_time NDEBUG=
 	tests/run
 
 test-asan:

@@ -32,8 +32,8 @@ static int64_t take_instant(const uint8_t *a, size_t n, size_t *pi) {
   size_t k;
   for (k = 0; k < 8 && *pi < n; k++, (*pi)++) u |= (uint64_t)a[*pi] << (8 * k);
   if (u & 1) return (int64_t)u;
-  return USAGE_TS_MIN + (int64_t)((u >> 1) % (uint64_t)(USAGE_TS_MAX -
-                                                        USAGE_TS_MIN + 1));
+  return USAGE_TS_MIN +
+         (int64_t)((u >> 1) % (uint64_t)(USAGE_TS_MAX - USAGE_TS_MIN + 1));
 }
 
 /* The bucket of t: start <= t < next, and flooring start gives start. */
