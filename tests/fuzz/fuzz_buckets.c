@@ -4,7 +4,7 @@
 ** usage_scope_check, usage_init), with arguments of every type (see
 ** fuzz_common.h for how bytes become values).
 **
-**   scripts/fuzz buckets
+**   tests/fuzz/run buckets
 **   build/fuzz/fuzz_buckets -runs=0 tests/fuzz/corpus/buckets
 **
 ** Input: a flags byte, then the values. Flags: bit 0 first ingests up to 8

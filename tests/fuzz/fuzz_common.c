@@ -1,7 +1,7 @@
 /*
 ** fuzz_common.c: the shared half of the SQL fuzz harnesses (see
 ** fuzz_common.h): value decoding, the database, and checks that abort.
-** Linked into fuzz_ingest and fuzz_buckets by scripts/fuzz.
+** Linked into fuzz_ingest and fuzz_buckets by tests/fuzz/run.
 */
 #include "fuzz_common.h"
 

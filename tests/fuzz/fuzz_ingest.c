@@ -4,7 +4,7 @@
 ** usage_project_machines and usage_workspaces, with arguments of every
 ** type (see fuzz_common.h for how bytes become values).
 **
-**   scripts/fuzz ingest
+**   tests/fuzz/run ingest
 **   build/fuzz/fuzz_ingest -runs=0 tests/fuzz/corpus/ingest
 **
 ** Input: a mode byte, then up to 12 operations of one op byte and its

@@ -2,7 +2,7 @@
 ** fuzz_width.c: libFuzzer harness for the bucket width parser behind
 ** usage_bucket(), and the bucket arithmetic that uses its result.
 **
-**   scripts/fuzz width
+**   tests/fuzz/run width
 **   build/fuzz/fuzz_width -runs=0 tests/fuzz/corpus/width
 **
 ** Input: one byte N, then N bytes of width text (not NUL-terminated), then
