@@ -1,0 +1,139 @@
+/*
+** usage_zone_func.c: the time zone SQL functions, and the zone argument
+** helpers that other functions and tables share.
+**
+**   SELECT usage_local('2025-07-01T00:00:00Z', 'Europe/London');
+**     -- '2025-07-01T01:00:00+01:00'
+**   SELECT usage_local('2025-01-15T12:00:00Z', 'Asia/Kathmandu');
+**     -- '2025-01-15T17:45:00+05:45'
+**   SELECT usage_tz_version();
+**     -- '2025b'
+**
+** A zone is an IANA name such as 'Europe/London', looked up in the data
+** compiled into the extension (usage_zone.c), so no file is read at query
+** time and the answers are the same on every host. NULL or '' means UTC.
+** Both functions are SQLITE_DETERMINISTIC and SQLITE_INNOCUOUS. A decoded
+** zone is kept as the argument's auxiliary data, so a statement decodes a
+** constant zone once.
+*/
+#include <string.h>
+
+#include "usage_zone_func.h"
+SQLITE_EXTENSION_INIT3
+
+/* True when a zone value means UTC: NULL or the empty text. */
+static int zone_is_utc(sqlite3_value *pVal) {
+  int e = sqlite3_value_type(pVal);
+  return e == SQLITE_NULL || (e == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0);
+}
+
+int usage_zone_open(sqlite3_value *pVal, const char *zWhat, UsageZone **ppZone,
+                    char **pzErr) {
+  const char *zWhy = 0;
+  UsageZone *pZ;
+  int i = -1;
+  *ppZone = 0;
+  *pzErr = 0;
+  if (zone_is_utc(pVal)) return SQLITE_OK;
+  if (sqlite3_value_type(pVal) == SQLITE_TEXT) {
+    i = usage_zone_find((const char *)sqlite3_value_text(pVal),
+                        sqlite3_value_bytes(pVal));
+  }
+  if (i < 0) {
+    char *zRepr = usage_value_repr(pVal);
+    *pzErr = zRepr ? sqlite3_mprintf("%s: unknown time zone %s", zWhat, zRepr) : 0;
+    sqlite3_free(zRepr);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  pZ = sqlite3_malloc(sizeof(*pZ));
+  if (pZ == 0) return SQLITE_NOMEM;
+  if (usage_zone_load(i, pZ, &zWhy)) {
+    *pzErr = sqlite3_mprintf("%s: time zone '%s': %s", zWhat, usage_zone_name(i),
+                             zWhy);
+    sqlite3_free(pZ);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  *ppZone = pZ;
+  return SQLITE_OK;
+}
+
+/* True when the cached zone pZ is the one the value names. */
+static int zone_matches(const UsageZone *pZ, sqlite3_value *pVal) {
+  const char *zName = usage_zone_name(pZ->iZone);
+  int n = sqlite3_value_bytes(pVal);
+  return sqlite3_value_type(pVal) == SQLITE_TEXT && (int)strlen(zName) == n &&
+         memcmp(sqlite3_value_text(pVal), zName, n) == 0;
+}
+
+int usage_zone_arg(sqlite3_context *ctx, sqlite3_value **argv, int iArg,
+                   const char *zWhat, const UsageZone **ppZone) {
+  UsageZone *pZ = sqlite3_get_auxdata(ctx, iArg);
+  char *zErr = 0;
+  int rc;
+  *ppZone = 0;
+  if (zone_is_utc(argv[iArg])) return 0;
+  if (pZ && zone_matches(pZ, argv[iArg])) {
+    *ppZone = pZ;
+    return 0;
+  }
+  rc = usage_zone_open(argv[iArg], zWhat, &pZ, &zErr);
+  if (rc != SQLITE_OK) {
+    if (rc == SQLITE_NOMEM) {
+      sqlite3_result_error_nomem(ctx);
+    } else {
+      usage_result_error(ctx, zErr);
+    }
+    return 1;
+  }
+  /* SQLite keeps auxiliary data at least until this call returns, except
+  ** when it runs out of memory storing it: then it frees pZ at once. */
+  sqlite3_set_auxdata(ctx, iArg, pZ, sqlite3_free);
+  pZ = sqlite3_get_auxdata(ctx, iArg);
+  if (pZ == 0) {
+    sqlite3_result_error_nomem(ctx);
+    return 1;
+  }
+  *ppZone = pZ;
+  return 0;
+}
+
+/* usage_local(ts, tz): the local time of ts in zone tz, with its offset. */
+static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const UsageZone *pZ;
+  char zOut[USAGE_ZONE_TEXT_MAX + 1];
+  char *zErr = 0;
+  int64_t t;
+  int n;
+  (void)argc;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  if (usage_zone_arg(ctx, argv, 1, "usage_local", &pZ)) return;
+  if (usage_value_time(argv[0], "usage_local", &t, &zErr) != SQLITE_OK) {
+    usage_result_error(ctx, zErr);
+    return;
+  }
+  n = usage_zone_format(pZ, t, zOut);
+  if (n == 0) {
+    usage_result_error(ctx, sqlite3_mprintf("usage_local: the local time of %lld "
+                                            "is outside the years 0000-9999",
+                                            (long long)t));
+    return;
+  }
+  sqlite3_result_text(ctx, zOut, n, SQLITE_TRANSIENT);
+}
+
+/* usage_tz_version(): the tzdata version compiled in, e.g. '2025b'. */
+static void fn_tz_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  sqlite3_result_text(ctx, usage_zone_version(), -1, SQLITE_STATIC);
+}
+
+int usage_register_zone_functions(sqlite3 *db) {
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+  int rc = sqlite3_create_function(db, "usage_local", 2, flags, 0, fn_local, 0, 0);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_create_function(db, "usage_tz_version", 0, flags, 0,
+                                 fn_tz_version, 0, 0);
+  }
+  return rc;
+}
