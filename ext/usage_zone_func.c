@@ -6,6 +6,8 @@
 **     -- '2025-07-01T01:00:00+01:00'
 **   SELECT usage_local('2025-01-15T12:00:00Z', 'Asia/Kathmandu');
 **     -- '2025-01-15T17:45:00+05:45'
+**   SELECT usage_local('2025-03-30 01:30', 'Europe/London');
+**     -- '2025-03-30T02:00:00+01:00'  (01:30 was skipped)
 **   SELECT usage_tz_version();
 **     -- '2025b'
 **
@@ -97,7 +99,38 @@ int usage_zone_arg(sqlite3_context *ctx, sqlite3_value **argv, int iArg,
   return 0;
 }
 
-/* usage_local(ts, tz): the local time of ts in zone tz, with its offset. */
+/* True when a valid timestamp text carries Z or a UTC offset: after the
+** fixed "YYYY-MM-DD", only a zone can hold 'Z', '+' or '-'. */
+static int text_has_offset(const char *z, int n) {
+  int i;
+  for (i = 10; i < n; i++) {
+    if (z[i] == 'Z' || z[i] == 'z' || z[i] == '+' || z[i] == '-') return 1;
+  }
+  return 0;
+}
+
+int usage_value_local_time(sqlite3_value *pVal, const char *zWhat,
+                           int64_t *pT, int *pIsWall, char **pzErr) {
+  int rc = usage_value_time(pVal, zWhat, pT, pzErr);
+  *pIsWall = 0;
+  if (rc == SQLITE_OK && sqlite3_value_type(pVal) == SQLITE_TEXT) {
+    *pIsWall = !text_has_offset((const char *)sqlite3_value_text(pVal),
+                                sqlite3_value_bytes(pVal));
+  }
+  return rc;
+}
+
+int usage_value_instant_in(sqlite3_value *pVal, const char *zWhat,
+                           const UsageZone *pZone, int64_t *pT, char **pzErr) {
+  int isWall;
+  int rc = usage_value_local_time(pVal, zWhat, pT, &isWall, pzErr);
+  if (rc == SQLITE_OK && isWall) *pT = usage_zone_from_local(pZone, *pT);
+  return rc;
+}
+
+/* usage_local(ts, tz): the local time of ts in zone tz, with its offset.
+** Text without an offset is already local time there; it comes back with
+** its offset, resolved by the gap and overlap rule. */
 static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const UsageZone *pZ;
   char zOut[USAGE_ZONE_TEXT_MAX + 1];
@@ -107,7 +140,7 @@ static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
   if (usage_zone_arg(ctx, argv, 1, "usage_local", &pZ)) return;
-  if (usage_value_time(argv[0], "usage_local", &t, &zErr) != SQLITE_OK) {
+  if (usage_value_instant_in(argv[0], "usage_local", pZ, &t, &zErr) != SQLITE_OK) {
     usage_result_error(ctx, zErr);
     return;
   }

@@ -26,4 +26,16 @@ int usage_zone_open(sqlite3_value *pVal, const char *zWhat, UsageZone **ppZone,
 int usage_zone_arg(sqlite3_context *ctx, sqlite3_value **argv, int iArg,
                    const char *zWhat, const UsageZone **ppZone);
 
+/* A timestamp value as usage_value_time() reads it, and whether it is a
+** local wall time: text without 'Z' or a UTC offset. Numbers and text with
+** an offset are instants (*pIsWall = 0). */
+int usage_value_local_time(sqlite3_value *pVal, const char *zWhat,
+                           int64_t *pT, int *pIsWall, char **pzErr);
+
+/* A timestamp value as an instant, text without an offset being local time
+** in pZone (NULL: UTC), mapped by usage_zone_from_local(): in a gap, the
+** instant of the change; in an overlap, the first reading. */
+int usage_value_instant_in(sqlite3_value *pVal, const char *zWhat,
+                           const UsageZone *pZone, int64_t *pT, char **pzErr);
+
 #endif /* USAGE_ZONE_FUNC_H */
