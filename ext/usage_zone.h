@@ -35,9 +35,10 @@
 #define USAGE_ZONE_MAX_TRANS 512
 #define USAGE_ZONE_MAX_TYPES 32
 
-/* Bytes of usage_zone_format()'s text "YYYY-MM-DDTHH:MM:SS+HH:MM:SS", and
-** the NUL after it. The ":SS" of the offset appears only when not zero. */
-#define USAGE_ZONE_TEXT_MAX 29
+/* Length of usage_zone_format()'s longest text, without the NUL:
+** "YYYY-MM-DDTHH:MM:SS+HH:MM:SS" (the ":SS" of the offset only when it is
+** not zero). Buffers are USAGE_ZONE_TEXT_MAX + 1 bytes. */
+#define USAGE_ZONE_TEXT_MAX 28
 
 /* The date part of a POSIX TZ rule: "Jn", "n" or "Mm.w.d", and its time. */
 typedef enum {
