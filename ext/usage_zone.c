@@ -53,9 +53,13 @@ static int is_leap(int64_t y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-const char *usage_zone_version(void) { return usage_zone_data_version; }
+const char *usage_zone_version(void) {
+  return usage_zone_data_version;
+}
 
-int usage_zone_count(void) { return usage_zone_data_count; }
+int usage_zone_count(void) {
+  return usage_zone_data_count;
+}
 
 const char *usage_zone_name(int i) {
   if (i < 0 || i >= usage_zone_data_count) return NULL;
@@ -100,7 +104,9 @@ typedef struct RuleText {
 } RuleText;
 
 /* True if byte c is an ASCII digit. */
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /* Skip a zone abbreviation: 3+ letters, or "<" [A-Za-z0-9+-]+ ">". */
 static int rule_name(RuleText *p) {
@@ -223,9 +229,7 @@ int64_t usage_zone_rule_wall(const UsageRuleDate *pD, int64_t y) {
     case USAGE_RULE_JULIAN:
       day = jan1 + pD->n - 1 + (pD->n >= 60 && is_leap(y));
       break;
-    case USAGE_RULE_DAY:
-      day = jan1 + pD->n;
-      break;
+    case USAGE_RULE_DAY: day = jan1 + pD->n; break;
     default: {
       int64_t first = usage_days_from_civil(y, pD->m, 1);
       int64_t next = pD->m == 12 ? usage_days_from_civil(y + 1, 1, 1)
@@ -323,7 +327,7 @@ int usage_zone_load(int i, UsageZone *pZ, const char **pzWhy) {
 ** Periods: maximal stretches [s, e) of one offset.
 */
 typedef struct Period {
-  int64_t s, e;  /* s may be T_NONE_BEFORE, e T_NONE_AFTER */
+  int64_t s, e; /* s may be T_NONE_BEFORE, e T_NONE_AFTER */
   int32_t off;
   int isDst;
 } Period;

@@ -49,19 +49,19 @@ typedef enum {
 
 typedef struct UsageRuleDate {
   UsageRuleKind eKind;
-  int n;          /* day for JULIAN and DAY */
-  int m, w, d;    /* month 1-12, week 1-5 (5 = last), weekday 0-6 */
-  int32_t secs;   /* local time of day of the change, -167h to +167h */
+  int n;        /* day for JULIAN and DAY */
+  int m, w, d;  /* month 1-12, week 1-5 (5 = last), weekday 0-6 */
+  int32_t secs; /* local time of day of the change, -167h to +167h */
 } UsageRuleDate;
 
 /* A POSIX TZ rule such as "GMT0BST,M3.5.0/1,M10.5.0" or "<+0545>-5:45".
 ** Offsets here are seconds east of UTC (the string counts them west). */
 typedef struct UsageZoneRule {
-  int32_t stdOff;       /* standard time's UTC offset */
-  int32_t dstOff;       /* daylight time's, when hasDst */
-  int hasDst;           /* 0: stdOff all year */
-  UsageRuleDate start;  /* daylight time starts (in standard time) */
-  UsageRuleDate end;    /* daylight time ends (in daylight time) */
+  int32_t stdOff;      /* standard time's UTC offset */
+  int32_t dstOff;      /* daylight time's, when hasDst */
+  int hasDst;          /* 0: stdOff all year */
+  UsageRuleDate start; /* daylight time starts (in standard time) */
+  UsageRuleDate end;   /* daylight time ends (in daylight time) */
 } UsageZoneRule;
 
 /* A decoded zone: its transitions, their types and its rule. */

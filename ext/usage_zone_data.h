@@ -12,14 +12,14 @@
 
 /* One distinct zone table, shared by all the names (links) that use it. */
 typedef struct UsageZoneTable {
-  int64_t first;      /* the first transition, unix seconds */
-  uint32_t iDelta;    /* offset of its varint deltas in aDelta */
-  uint32_t iTypeIdx;  /* offset of its per-transition type bytes */
-  uint16_t nTrans;    /* number of transitions */
-  uint16_t iOff;      /* offset of its types (utoff*2 + isdst) in aOff */
-  uint8_t nType;      /* number of types */
-  uint8_t iBefore;    /* type in force before the first transition */
-  uint16_t iRule;     /* offset of its TZ rule string in aRule */
+  int64_t first;     /* the first transition, unix seconds */
+  uint32_t iDelta;   /* offset of its varint deltas in aDelta */
+  uint32_t iTypeIdx; /* offset of its per-transition type bytes */
+  uint16_t nTrans;   /* number of transitions */
+  uint16_t iOff;     /* offset of its types (utoff*2 + isdst) in aOff */
+  uint8_t nType;     /* number of types */
+  uint8_t iBefore;   /* type in force before the first transition */
+  uint16_t iRule;    /* offset of its TZ rule string in aRule */
 } UsageZoneTable;
 
 /* One zone name: where its text starts in aName, and its table. */
@@ -36,7 +36,7 @@ typedef struct UsageZoneDataSet {
   const char *aRule;
   const UsageZoneTable *aTable;
   const char *aName;
-  const UsageZoneName *aZoneName;  /* sorted bytewise by name */
+  const UsageZoneName *aZoneName; /* sorted bytewise by name */
 } UsageZoneDataSet;
 
 extern const UsageZoneDataSet usage_zone_data;

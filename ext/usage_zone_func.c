@@ -1,6 +1,6 @@
 /*
-** usage_zone_func.c: the time zone SQL functions, and the zone argument
-** helpers that other functions and tables share.
+** usage_zone_func.c: the time zone SQL functions usage_local and
+** usage_tz_version.
 **
 **   SELECT usage_local('2025-07-01T00:00:00Z', 'Europe/London');
 **     -- '2025-07-01T01:00:00+01:00'
@@ -14,119 +14,12 @@
 ** A zone is an IANA name such as 'Europe/London', looked up in the data
 ** compiled into the extension (usage_zone.c), so no file is read at query
 ** time and the answers are the same on every host. NULL or '' means UTC.
-** Both functions are SQLITE_DETERMINISTIC and SQLITE_INNOCUOUS. A decoded
-** zone is kept as the argument's auxiliary data, so a statement decodes a
-** constant zone once.
+** Both functions are SQLITE_DETERMINISTIC and SQLITE_INNOCUOUS. The zone
+** argument is read by usage_zone_arg.c, which caches the decoded zone.
 */
-#include <string.h>
-
-#include "usage_zone_func.h"
+#include "usage.h"
+#include "usage_zone_arg.h"
 SQLITE_EXTENSION_INIT3
-
-/* True when a zone value means UTC: NULL or the empty text. */
-static int zone_is_utc(sqlite3_value *pVal) {
-  int e = sqlite3_value_type(pVal);
-  return e == SQLITE_NULL || (e == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0);
-}
-
-int usage_zone_open(sqlite3_value *pVal, const char *zWhat, UsageZone **ppZone,
-                    char **pzErr) {
-  const char *zWhy = 0;
-  UsageZone *pZ;
-  int i = -1;
-  *ppZone = 0;
-  *pzErr = 0;
-  if (zone_is_utc(pVal)) return SQLITE_OK;
-  if (sqlite3_value_type(pVal) == SQLITE_TEXT) {
-    i = usage_zone_find((const char *)sqlite3_value_text(pVal),
-                        sqlite3_value_bytes(pVal));
-  }
-  if (i < 0) {
-    char *zRepr = usage_value_repr(pVal);
-    *pzErr = zRepr ? sqlite3_mprintf("%s: unknown time zone %s", zWhat, zRepr) : 0;
-    sqlite3_free(zRepr);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  pZ = sqlite3_malloc(sizeof(*pZ));
-  if (pZ == 0) return SQLITE_NOMEM;
-  if (usage_zone_load(i, pZ, &zWhy)) {
-    *pzErr = sqlite3_mprintf("%s: time zone '%s': %s", zWhat, usage_zone_name(i),
-                             zWhy);
-    sqlite3_free(pZ);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  *ppZone = pZ;
-  return SQLITE_OK;
-}
-
-/* True when the cached zone pZ is the one the value names. */
-static int zone_matches(const UsageZone *pZ, sqlite3_value *pVal) {
-  const char *zName = usage_zone_name(pZ->iZone);
-  int n = sqlite3_value_bytes(pVal);
-  return sqlite3_value_type(pVal) == SQLITE_TEXT && (int)strlen(zName) == n &&
-         memcmp(sqlite3_value_text(pVal), zName, n) == 0;
-}
-
-int usage_zone_arg(sqlite3_context *ctx, sqlite3_value **argv, int iArg,
-                   const char *zWhat, const UsageZone **ppZone) {
-  UsageZone *pZ = sqlite3_get_auxdata(ctx, iArg);
-  char *zErr = 0;
-  int rc;
-  *ppZone = 0;
-  if (zone_is_utc(argv[iArg])) return 0;
-  if (pZ && zone_matches(pZ, argv[iArg])) {
-    *ppZone = pZ;
-    return 0;
-  }
-  rc = usage_zone_open(argv[iArg], zWhat, &pZ, &zErr);
-  if (rc != SQLITE_OK) {
-    if (rc == SQLITE_NOMEM) {
-      sqlite3_result_error_nomem(ctx);
-    } else {
-      usage_result_error(ctx, zErr);
-    }
-    return 1;
-  }
-  /* SQLite keeps auxiliary data at least until this call returns, except
-  ** when it runs out of memory storing it: then it frees pZ at once. */
-  sqlite3_set_auxdata(ctx, iArg, pZ, sqlite3_free);
-  pZ = sqlite3_get_auxdata(ctx, iArg);
-  if (pZ == 0) {
-    sqlite3_result_error_nomem(ctx);
-    return 1;
-  }
-  *ppZone = pZ;
-  return 0;
-}
-
-/* True when a valid timestamp text carries Z or a UTC offset: after the
-** fixed "YYYY-MM-DD", only a zone can hold 'Z', '+' or '-'. */
-static int text_has_offset(const char *z, int n) {
-  int i;
-  for (i = 10; i < n; i++) {
-    if (z[i] == 'Z' || z[i] == 'z' || z[i] == '+' || z[i] == '-') return 1;
-  }
-  return 0;
-}
-
-int usage_value_local_time(sqlite3_value *pVal, const char *zWhat,
-                           int64_t *pT, int *pIsWall, char **pzErr) {
-  int rc = usage_value_time(pVal, zWhat, pT, pzErr);
-  *pIsWall = 0;
-  if (rc == SQLITE_OK && sqlite3_value_type(pVal) == SQLITE_TEXT) {
-    *pIsWall = !text_has_offset((const char *)sqlite3_value_text(pVal),
-                                sqlite3_value_bytes(pVal));
-  }
-  return rc;
-}
-
-int usage_value_instant_in(sqlite3_value *pVal, const char *zWhat,
-                           const UsageZone *pZone, int64_t *pT, char **pzErr) {
-  int isWall;
-  int rc = usage_value_local_time(pVal, zWhat, pT, &isWall, pzErr);
-  if (rc == SQLITE_OK && isWall) *pT = usage_zone_from_local(pZone, *pT);
-  return rc;
-}
 
 /* usage_local(ts, tz): the local time of ts in zone tz, with its offset.
 ** Text without an offset is already local time there; it comes back with
@@ -140,22 +33,25 @@ static void fn_local(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
   if (usage_zone_arg(ctx, argv, 1, "usage_local", &pZ)) return;
-  if (usage_value_instant_in(argv[0], "usage_local", pZ, &t, &zErr) != SQLITE_OK) {
+  if (usage_value_instant_in(argv[0], "usage_local", pZ, &t, &zErr) !=
+      SQLITE_OK) {
     usage_result_error(ctx, zErr);
     return;
   }
   n = usage_zone_format(pZ, t, zOut);
   if (n == 0) {
-    usage_result_error(ctx, sqlite3_mprintf("usage_local: the local time of %lld "
-                                            "is outside the years 0000-9999",
-                                            (long long)t));
+    usage_result_error(ctx,
+                       sqlite3_mprintf("usage_local: the local time of %lld "
+                                       "is outside the years 0000-9999",
+                                       (long long)t));
     return;
   }
   sqlite3_result_text(ctx, zOut, n, SQLITE_TRANSIENT);
 }
 
 /* usage_tz_version(): the tzdata version compiled in, e.g. '2025b'. */
-static void fn_tz_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void fn_tz_version(sqlite3_context *ctx, int argc,
+                          sqlite3_value **argv) {
   (void)argc;
   (void)argv;
   sqlite3_result_text(ctx, usage_zone_version(), -1, SQLITE_STATIC);
@@ -163,7 +59,8 @@ static void fn_tz_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 int usage_register_zone_functions(sqlite3 *db) {
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-  int rc = sqlite3_create_function(db, "usage_local", 2, flags, 0, fn_local, 0, 0);
+  int rc =
+      sqlite3_create_function(db, "usage_local", 2, flags, 0, fn_local, 0, 0);
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "usage_tz_version", 0, flags, 0,
                                  fn_tz_version, 0, 0);

@@ -48,9 +48,10 @@ static void load(const char *z, UsageZone *pZ) {
 
 /* An assertion for hot loops: check's own record the location of every
 ** passing assertion, which costs more than the code under test. */
-#define REQUIRE(c) do {                                                     \
-  if (!(c)) ck_abort_msg("Assertion '%s' failed", #c);                     \
-} while (0)
+#define REQUIRE(c)                                       \
+  do {                                                   \
+    if (!(c)) ck_abort_msg("Assertion '%s' failed", #c); \
+  } while (0)
 
 /* A zone, decoded into a heap block (a UsageZone is a few kilobytes). */
 static UsageZone *zone(const char *z) {
@@ -61,43 +62,46 @@ static UsageZone *zone(const char *z) {
 }
 
 /* Assert the UTC offset (and isdst) of zone z at instant text zT. */
-#define OFFSET_IS(z, zT, want, wantDst) do {                                \
-  UsageZone *p_ = zone(z);                                                  \
-  int dst_ = -1;                                                            \
-  int32_t o_ = usage_zone_offset(p_, T(zT), &dst_);                         \
-  ck_assert_msg(o_ == (want) && dst_ == (wantDst),                          \
-                "%s at %s: offset %d dst %d, want %d dst %d", (z), (zT),    \
-                (int)o_, dst_, (int)(want), (int)(wantDst));                \
-  free(p_);                                                                 \
-} while (0)
+#define OFFSET_IS(z, zT, want, wantDst)                                    \
+  do {                                                                     \
+    UsageZone *p_ = zone(z);                                               \
+    int dst_ = -1;                                                         \
+    int32_t o_ = usage_zone_offset(p_, T(zT), &dst_);                      \
+    ck_assert_msg(o_ == (want) && dst_ == (wantDst),                       \
+                  "%s at %s: offset %d dst %d, want %d dst %d", (z), (zT), \
+                  (int)o_, dst_, (int)(want), (int)(wantDst));             \
+    free(p_);                                                              \
+  } while (0)
 
 /* Assert the text usage_zone_format() writes for zone z at instant zT. */
-#define LOCAL_IS(z, zT, want) do {                                          \
-  UsageZone *p_ = (z) ? zone(z) : NULL;                                     \
-  char b_[USAGE_ZONE_TEXT_MAX + 1];                                         \
-  int n_ = usage_zone_format(p_, T(zT), b_);                                \
-  ck_assert_int_eq(n_, (int)strlen(want));                                  \
-  ck_assert_str_eq(b_, (want));                                             \
-  free(p_);                                                                 \
-} while (0)
+#define LOCAL_IS(z, zT, want)                  \
+  do {                                         \
+    UsageZone *p_ = (z) ? zone(z) : NULL;      \
+    char b_[USAGE_ZONE_TEXT_MAX + 1];          \
+    int n_ = usage_zone_format(p_, T(zT), b_); \
+    ck_assert_int_eq(n_, (int)strlen(want));   \
+    ck_assert_str_eq(b_, (want));              \
+    free(p_);                                  \
+  } while (0)
 
 /* Assert the bucket of zT for width zW (default origin) in zone z. */
-#define BUCKET_IS(z, zW, zT, wantStart, wantEnd) do {                       \
-  UsageZone *p_ = (z) ? zone(z) : NULL;                                     \
-  UsageWidth w_;                                                            \
-  UsageLocalWidth lw_;                                                      \
-  int64_t s_ = 0, e_ = 0;                                                   \
-  char a_[USAGE_TS_LEN + 1], b_[USAGE_TS_LEN + 1];                          \
-  ck_assert_int_eq(usage_width_parse((zW), (int)strlen(zW), &w_, NULL), 0); \
-  ck_assert_int_eq(usage_local_width_init(&lw_, &w_, p_, NULL, 0, NULL), 0);\
-  ck_assert_int_eq(usage_local_bucket(&lw_, T(zT), &s_, &e_), 0);           \
-  usage_time_format(s_, a_);                                                \
-  usage_time_format(e_, b_);                                                \
-  ck_assert_msg(s_ == T(wantStart) && e_ == T(wantEnd),                     \
-                "%s %s of %s: [%s, %s), want [%s, %s)", (z) ? (z) : "UTC",  \
-                (zW), (zT), a_, b_, (wantStart), (wantEnd));                \
-  free(p_);                                                                 \
-} while (0)
+#define BUCKET_IS(z, zW, zT, wantStart, wantEnd)                               \
+  do {                                                                         \
+    UsageZone *p_ = (z) ? zone(z) : NULL;                                      \
+    UsageWidth w_;                                                             \
+    UsageLocalWidth lw_;                                                       \
+    int64_t s_ = 0, e_ = 0;                                                    \
+    char a_[USAGE_TS_LEN + 1], b_[USAGE_TS_LEN + 1];                           \
+    ck_assert_int_eq(usage_width_parse((zW), (int)strlen(zW), &w_, NULL), 0);  \
+    ck_assert_int_eq(usage_local_width_init(&lw_, &w_, p_, NULL, 0, NULL), 0); \
+    ck_assert_int_eq(usage_local_bucket(&lw_, T(zT), &s_, &e_), 0);            \
+    usage_time_format(s_, a_);                                                 \
+    usage_time_format(e_, b_);                                                 \
+    ck_assert_msg(s_ == T(wantStart) && e_ == T(wantEnd),                      \
+                  "%s %s of %s: [%s, %s), want [%s, %s)", (z) ? (z) : "UTC",   \
+                  (zW), (zT), a_, b_, (wantStart), (wantEnd));                 \
+    free(p_);                                                                  \
+  } while (0)
 
 /* ---------------------------------------------------------------------
 ** Names and version
@@ -134,7 +138,8 @@ END_TEST
 START_TEST(test_links_share_their_target_data) {
   UsageZone *a = zone("GB"), *b = zone("Europe/London");
   ck_assert_int_eq(a->nTrans, b->nTrans);
-  ck_assert_int_eq(memcmp(a->aTrans, b->aTrans, sizeof(int64_t) * a->nTrans), 0);
+  ck_assert_int_eq(memcmp(a->aTrans, b->aTrans, sizeof(int64_t) * a->nTrans),
+                   0);
   ck_assert_int_ne(a->iZone, b->iZone);
   free(a);
   free(b);
@@ -164,7 +169,8 @@ END_TEST
 
 START_TEST(test_rule_london) {
   UsageZoneRule r;
-  ck_assert_int_eq(usage_zone_rule_parse("GMT0BST,M3.5.0/1,M10.5.0", 24, &r, NULL), 0);
+  ck_assert_int_eq(
+      usage_zone_rule_parse("GMT0BST,M3.5.0/1,M10.5.0", 24, &r, NULL), 0);
   ck_assert_int_eq(r.stdOff, 0);
   ck_assert_int_eq(r.hasDst, 1);
   ck_assert_int_eq(r.dstOff, 3600);
@@ -225,16 +231,30 @@ START_TEST(test_rule_times_past_midnight_and_negative) {
 END_TEST
 
 START_TEST(test_rule_refuses_malformed_strings) {
-  static const char *const az[] = {
-      "", "AB0", "EST", "EST5EDT", "EST5EDT,M3.2.0", "EST5EDT,M13.1.0,M11.1.0",
-      "EST5EDT,M3.6.0,M11.1.0", "EST5EDT,M3.2.7,M11.1.0", "EST5EDT,J0,J365",
-      "EST5EDT,366,1", "EST25", "EST5EDT,M3.2.0/168,M11.1.0", "<+05", "<>5",
-      "EST5x", "EST5EDT,M3.2.0,M11.1.0,", "EST5:60", "<+05>-5:45:61"};
+  static const char *const az[] = {"",
+                                   "AB0",
+                                   "EST",
+                                   "EST5EDT",
+                                   "EST5EDT,M3.2.0",
+                                   "EST5EDT,M13.1.0,M11.1.0",
+                                   "EST5EDT,M3.6.0,M11.1.0",
+                                   "EST5EDT,M3.2.7,M11.1.0",
+                                   "EST5EDT,J0,J365",
+                                   "EST5EDT,366,1",
+                                   "EST25",
+                                   "EST5EDT,M3.2.0/168,M11.1.0",
+                                   "<+05",
+                                   "<>5",
+                                   "EST5x",
+                                   "EST5EDT,M3.2.0,M11.1.0,",
+                                   "EST5:60",
+                                   "<+05>-5:45:61"};
   size_t k;
   for (k = 0; k < sizeof(az) / sizeof(az[0]); k++) {
     UsageZoneRule r;
     const char *zWhy = NULL;
-    ck_assert_msg(usage_zone_rule_parse(az[k], (int)strlen(az[k]), &r, &zWhy) == 1,
+    ck_assert_msg(usage_zone_rule_parse(az[k], (int)strlen(az[k]), &r, &zWhy) ==
+                      1,
                   "'%s' accepted", az[k]);
     ck_assert_ptr_nonnull(zWhy);
   }
@@ -286,22 +306,25 @@ END_TEST
 
 START_TEST(test_london_before_the_first_transition_is_lmt) {
   OFFSET_IS("Europe/London", "1800-01-01T00:00:00Z", -75, 0);
-  LOCAL_IS("Europe/London", "1800-01-01T00:00:00Z", "1799-12-31T23:58:45-00:01:15");
+  LOCAL_IS("Europe/London", "1800-01-01T00:00:00Z",
+           "1799-12-31T23:58:45-00:01:15");
 }
 END_TEST
 
 START_TEST(test_london_rule_applies_after_the_last_transition) {
   OFFSET_IS("Europe/London", "2100-07-01T00:00:00Z", 3600, 1);
   OFFSET_IS("Europe/London", "2100-01-01T00:00:00Z", 0, 0);
-  OFFSET_IS("Europe/London", "2099-03-29T00:59:59Z", 0, 0);  /* 29 Mar 2099 */
+  OFFSET_IS("Europe/London", "2099-03-29T00:59:59Z", 0, 0); /* 29 Mar 2099 */
   OFFSET_IS("Europe/London", "2099-03-29T01:00:00Z", 3600, 1);
-  LOCAL_IS("Europe/London", "9999-07-01T00:00:00Z", "9999-07-01T01:00:00+01:00");
+  LOCAL_IS("Europe/London", "9999-07-01T00:00:00Z",
+           "9999-07-01T01:00:00+01:00");
 }
 END_TEST
 
 START_TEST(test_fixed_and_half_hour_zones) {
   OFFSET_IS("Asia/Kathmandu", "2025-01-15T12:00:00Z", 20700, 0);
-  LOCAL_IS("Asia/Kathmandu", "2025-01-15T12:00:00Z", "2025-01-15T17:45:00+05:45");
+  LOCAL_IS("Asia/Kathmandu", "2025-01-15T12:00:00Z",
+           "2025-01-15T17:45:00+05:45");
   OFFSET_IS("Australia/Lord_Howe", "2025-07-01T00:00:00Z", 37800, 0);
   OFFSET_IS("Australia/Lord_Howe", "2025-01-01T00:00:00Z", 39600, 1);
   OFFSET_IS("UTC", "2025-01-01T00:00:00Z", 0, 0);
@@ -360,12 +383,14 @@ static void instants_are(const char *z, const char *zW, int n, const char *zA,
 START_TEST(test_london_gap_maps_to_the_change) {
   /* zoneinfo fold=0 gives 01:30:00Z (shifted by the gap); the rule here
   ** gives the instant clocks went forward. */
-  instants_are("Europe/London", "2025-03-30T01:30", 0, 0, 0, "2025-03-30T01:00:00Z");
-  instants_are("Europe/London", "2025-03-30T01:00", 0, 0, 0, "2025-03-30T01:00:00Z");
-  instants_are("Europe/London", "2025-03-30T02:00", 1, "2025-03-30T01:00:00Z", 0,
+  instants_are("Europe/London", "2025-03-30T01:30", 0, 0, 0,
                "2025-03-30T01:00:00Z");
-  instants_are("Europe/London", "2025-03-30T00:59:59", 1, "2025-03-30T00:59:59Z", 0,
-               "2025-03-30T00:59:59Z");
+  instants_are("Europe/London", "2025-03-30T01:00", 0, 0, 0,
+               "2025-03-30T01:00:00Z");
+  instants_are("Europe/London", "2025-03-30T02:00", 1, "2025-03-30T01:00:00Z",
+               0, "2025-03-30T01:00:00Z");
+  instants_are("Europe/London", "2025-03-30T00:59:59", 1,
+               "2025-03-30T00:59:59Z", 0, "2025-03-30T00:59:59Z");
 }
 END_TEST
 
@@ -374,30 +399,35 @@ START_TEST(test_london_overlap_maps_to_the_first_reading_as_fold_0) {
                "2025-10-26T01:30:00Z", "2025-10-26T00:30:00Z");
   instants_are("Europe/London", "2025-10-26T01:00", 2, "2025-10-26T00:00:00Z",
                "2025-10-26T01:00:00Z", "2025-10-26T00:00:00Z");
-  instants_are("Europe/London", "2025-10-26T02:00", 1, "2025-10-26T02:00:00Z", 0,
-               "2025-10-26T02:00:00Z");
-  instants_are("Europe/London", "2025-07-01T12:00", 1, "2025-07-01T11:00:00Z", 0,
-               "2025-07-01T11:00:00Z");
+  instants_are("Europe/London", "2025-10-26T02:00", 1, "2025-10-26T02:00:00Z",
+               0, "2025-10-26T02:00:00Z");
+  instants_are("Europe/London", "2025-07-01T12:00", 1, "2025-07-01T11:00:00Z",
+               0, "2025-07-01T11:00:00Z");
 }
 END_TEST
 
 START_TEST(test_other_gaps_and_overlaps) {
   /* Sao Paulo 2018: DST began at midnight, so the day began at 01:00. */
-  instants_are("America/Sao_Paulo", "2018-11-04T00:00", 0, 0, 0, "2018-11-04T03:00:00Z");
+  instants_are("America/Sao_Paulo", "2018-11-04T00:00", 0, 0, 0,
+               "2018-11-04T03:00:00Z");
   /* ... and ended at midnight, so 23:30 on the 17th came twice. */
-  instants_are("America/Sao_Paulo", "2018-02-17T23:30", 2, "2018-02-18T01:30:00Z",
-               "2018-02-18T02:30:00Z", "2018-02-18T01:30:00Z");
+  instants_are("America/Sao_Paulo", "2018-02-17T23:30", 2,
+               "2018-02-18T01:30:00Z", "2018-02-18T02:30:00Z",
+               "2018-02-18T01:30:00Z");
   /* Lord Howe's 30-minute change: 01:45 on 6 April 2025 came twice. */
-  instants_are("Australia/Lord_Howe", "2025-04-06T01:45", 2, "2025-04-05T14:45:00Z",
-               "2025-04-05T15:15:00Z", "2025-04-05T14:45:00Z");
+  instants_are("Australia/Lord_Howe", "2025-04-06T01:45", 2,
+               "2025-04-05T14:45:00Z", "2025-04-05T15:15:00Z",
+               "2025-04-05T14:45:00Z");
   /* Apia's skipped day: every time of it maps to the change. */
-  instants_are("Pacific/Apia", "2011-12-30T12:00", 0, 0, 0, "2011-12-30T10:00:00Z");
+  instants_are("Pacific/Apia", "2011-12-30T12:00", 0, 0, 0,
+               "2011-12-30T10:00:00Z");
   /* Dublin's negative DST: the overlap is in October all the same. */
   instants_are("Europe/Dublin", "2025-10-26T01:30", 2, "2025-10-26T00:30:00Z",
                "2025-10-26T01:30:00Z", "2025-10-26T00:30:00Z");
   /* Past the last transition, by the rule: New York, November 2090. */
-  instants_are("America/New_York", "2090-11-05T01:30", 2, "2090-11-05T05:30:00Z",
-               "2090-11-05T06:30:00Z", "2090-11-05T05:30:00Z");
+  instants_are("America/New_York", "2090-11-05T01:30", 2,
+               "2090-11-05T05:30:00Z", "2090-11-05T06:30:00Z",
+               "2090-11-05T05:30:00Z");
 }
 END_TEST
 
@@ -408,20 +438,23 @@ static int64_t wall_of(const UsageZone *p, int64_t t) {
 
 START_TEST(test_from_local_is_the_first_instant_reading_that_time) {
   static const char *const az[] = {
-      "Europe/London", "America/New_York", "Australia/Lord_Howe",
-      "Asia/Kathmandu", "Pacific/Apia", "America/Sao_Paulo", "Europe/Dublin",
-      "America/Nuuk", "Asia/Gaza", "Antarctica/Troll", "Africa/Casablanca"};
+      "Europe/London",    "America/New_York", "Australia/Lord_Howe",
+      "Asia/Kathmandu",   "Pacific/Apia",     "America/Sao_Paulo",
+      "Europe/Dublin",    "America/Nuuk",     "Asia/Gaza",
+      "Antarctica/Troll", "Africa/Casablanca"};
   size_t k;
   unsigned seed = 13;
   for (k = 0; k < sizeof(az) / sizeof(az[0]); k++) {
     UsageZone *p = zone(az[k]);
-    int64_t lo = T("1900-01-01T00:00:00Z"), span = T("2100-01-01T00:00:00Z") - lo;
+    int64_t lo = T("1900-01-01T00:00:00Z"),
+            span = T("2100-01-01T00:00:00Z") - lo;
     int j;
     for (j = 0; j < 20000; j++) {
       int64_t w, u, a[2], t;
       int n, i;
       seed = seed * 1103515245u + 12345u;
-      t = lo + (int64_t)(((uint64_t)seed << 20 ^ (uint64_t)(seed >> 3)) % (uint64_t)span);
+      t = lo + (int64_t)(((uint64_t)seed << 20 ^ (uint64_t)(seed >> 3)) %
+                         (uint64_t)span);
       /* The instant itself is among the instants of its wall time, and
       ** from_local gives it or an earlier reading. */
       w = wall_of(p, t);
@@ -513,7 +546,8 @@ END_TEST
 START_TEST(test_sao_paulo_days_that_start_at_one_and_last_25_hours) {
   BUCKET_IS("America/Sao_Paulo", "1 day", "2018-11-04T12:00:00Z",
             "2018-11-04T03:00:00Z", "2018-11-05T02:00:00Z");
-  BUCKET_IS("America/Sao_Paulo", "1 day", "2018-02-18T02:30:00Z", /* 2nd 23:30 */
+  BUCKET_IS("America/Sao_Paulo", "1 day",
+            "2018-02-18T02:30:00Z", /* 2nd 23:30 */
             "2018-02-17T02:00:00Z", "2018-02-18T03:00:00Z");
   BUCKET_IS("America/Sao_Paulo", "1 day", "2018-02-18T03:00:00Z",
             "2018-02-18T03:00:00Z", "2018-02-19T03:00:00Z");
@@ -527,13 +561,15 @@ START_TEST(test_a_wall_origin_sets_the_local_time_of_day) {
   int64_t o = T("2000-01-03T06:00"), s, e;
   ck_assert_int_eq(usage_width_parse("1 day", 5, &w, NULL), 0);
   ck_assert_int_eq(usage_local_width_init(&lw, &w, p, &o, 1, NULL), 0);
-  ck_assert_int_eq(usage_local_bucket(&lw, T("2025-07-01T04:00:00Z"), &s, &e), 0);
+  ck_assert_int_eq(usage_local_bucket(&lw, T("2025-07-01T04:00:00Z"), &s, &e),
+                   0);
   ck_assert_int_eq(s, T("2025-06-30T05:00:00Z"));
   ck_assert_int_eq(e, T("2025-07-01T05:00:00Z"));
   /* The same origin as an instant: 06:00Z is 06:00 GMT in January. */
   o = T("2000-01-03T06:00:00Z");
   ck_assert_int_eq(usage_local_width_init(&lw, &w, p, &o, 0, NULL), 0);
-  ck_assert_int_eq(usage_local_bucket(&lw, T("2025-07-01T04:00:00Z"), &s, &e), 0);
+  ck_assert_int_eq(usage_local_bucket(&lw, T("2025-07-01T04:00:00Z"), &s, &e),
+                   0);
   ck_assert_int_eq(s, T("2025-06-30T05:00:00Z"));
   free(p);
 }
@@ -547,7 +583,8 @@ START_TEST(test_month_origin_must_be_local_midnight_on_a_first) {
   int64_t o = T("2000-04-01T00:00"), s, e;
   ck_assert_int_eq(usage_width_parse("1 year", 6, &w, NULL), 0);
   ck_assert_int_eq(usage_local_width_init(&lw, &w, p, &o, 1, NULL), 0);
-  ck_assert_int_eq(usage_local_bucket(&lw, T("2025-03-31T22:59:59Z"), &s, &e), 0);
+  ck_assert_int_eq(usage_local_bucket(&lw, T("2025-03-31T22:59:59Z"), &s, &e),
+                   0);
   ck_assert_int_eq(s, T("2024-03-31T23:00:00Z")); /* fiscal year from April */
   ck_assert_int_eq(e, T("2025-03-31T23:00:00Z"));
   /* 2000-04-01T00:00:00Z is 01:00 BST: not a local month start. */
@@ -561,9 +598,9 @@ START_TEST(test_month_origin_must_be_local_midnight_on_a_first) {
 END_TEST
 
 START_TEST(test_utc_equals_usage_time_buckets) {
-  static const char *const azW[] = {"1 second", "15 minutes", "1 hour", "1 day",
-                                    "3 days", "1 week", "1 month", "1 quarter",
-                                    "1 year", "7 months"};
+  static const char *const azW[] = {
+      "1 second", "15 minutes", "1 hour",    "1 day",  "3 days",
+      "1 week",   "1 month",    "1 quarter", "1 year", "7 months"};
   size_t k;
   unsigned seed = 7;
   for (k = 0; k < sizeof(azW) / sizeof(azW[0]); k++) {
@@ -577,7 +614,8 @@ START_TEST(test_utc_equals_usage_time_buckets) {
       seed = seed * 1103515245u + 12345u;
       t = T("1900-01-01T00:00:00Z") + (int64_t)(seed % 4000000000u) * 2;
       REQUIRE((usage_local_bucket(&lw, t, &s, &e)) == (0));
-      REQUIRE((usage_bucket_start(&w, usage_width_default_origin(&w), t, &s2)) == (0));
+      REQUIRE((usage_bucket_start(&w, usage_width_default_origin(&w), t,
+                                  &s2)) == (0));
       REQUIRE((usage_bucket_next(&w, s2, &e2)) == (0));
       REQUIRE((s) == (s2));
       REQUIRE((e) == (e2));
@@ -587,10 +625,10 @@ START_TEST(test_utc_equals_usage_time_buckets) {
 END_TEST
 
 START_TEST(test_local_buckets_tile_time_2010_to_2030) {
-  static const char *const azZ[] = {"Europe/London", "America/New_York",
+  static const char *const azZ[] = {"Europe/London",       "America/New_York",
                                     "Australia/Lord_Howe", "Asia/Kathmandu",
-                                    "Pacific/Apia", "America/Sao_Paulo"};
-  static const char *const azW[] = {"1 day", "2 days", "1 week", "1 month",
+                                    "Pacific/Apia",        "America/Sao_Paulo"};
+  static const char *const azW[] = {"1 day",     "2 days", "1 week", "1 month",
                                     "1 quarter", "1 year", "1 hour"};
   size_t k, m;
   for (k = 0; k < sizeof(azZ) / sizeof(azZ[0]); k++) {
@@ -600,7 +638,8 @@ START_TEST(test_local_buckets_tile_time_2010_to_2030) {
       UsageLocalWidth lw;
       int64_t t = T("2010-01-01T00:00:00Z"), end = T("2030-12-31T00:00:00Z");
       int64_t s, e, prevEnd = -1;
-      REQUIRE((usage_width_parse(azW[m], (int)strlen(azW[m]), &w, NULL)) == (0));
+      REQUIRE((usage_width_parse(azW[m], (int)strlen(azW[m]), &w, NULL)) ==
+              (0));
       REQUIRE((usage_local_width_init(&lw, &w, p, NULL, 0, NULL)) == (0));
       while (t < end) {
         REQUIRE((usage_local_bucket(&lw, t, &s, &e)) == (0));

@@ -1,5 +1,5 @@
 /*
-** usage_zone_func.h: the zone argument helpers of usage_zone_func.c, for
+** usage_zone_arg.h: the zone argument helpers of usage_zone_arg.c, for
 ** the SQL functions and tables that take a time zone.
 **
 **   const UsageZone *pZ;
@@ -7,8 +7,8 @@
 **
 ** A NULL or '' zone is UTC: *ppZone is then NULL.
 */
-#ifndef USAGE_ZONE_FUNC_H
-#define USAGE_ZONE_FUNC_H
+#ifndef USAGE_ZONE_ARG_H
+#define USAGE_ZONE_ARG_H
 
 #include "usage.h"
 #include "usage_zone.h"
@@ -29,8 +29,8 @@ int usage_zone_arg(sqlite3_context *ctx, sqlite3_value **argv, int iArg,
 /* A timestamp value as usage_value_time() reads it, and whether it is a
 ** local wall time: text without 'Z' or a UTC offset. Numbers and text with
 ** an offset are instants (*pIsWall = 0). */
-int usage_value_local_time(sqlite3_value *pVal, const char *zWhat,
-                           int64_t *pT, int *pIsWall, char **pzErr);
+int usage_value_local_time(sqlite3_value *pVal, const char *zWhat, int64_t *pT,
+                           int *pIsWall, char **pzErr);
 
 /* A timestamp value as an instant, text without an offset being local time
 ** in pZone (NULL: UTC), mapped by usage_zone_from_local(): in a gap, the
@@ -38,4 +38,4 @@ int usage_value_local_time(sqlite3_value *pVal, const char *zWhat,
 int usage_value_instant_in(sqlite3_value *pVal, const char *zWhat,
                            const UsageZone *pZone, int64_t *pT, char **pzErr);
 
-#endif /* USAGE_ZONE_FUNC_H */
+#endif /* USAGE_ZONE_ARG_H */
