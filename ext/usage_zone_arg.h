@@ -10,7 +10,7 @@
 #ifndef USAGE_ZONE_ARG_H
 #define USAGE_ZONE_ARG_H
 
-#include "usage.h"
+#include "usage_value.h"
 #include "usage_zone.h"
 
 /* Decode the zone that pVal names into memory from sqlite3_malloc (free it

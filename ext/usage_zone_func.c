@@ -17,7 +17,8 @@
 ** Both functions are SQLITE_DETERMINISTIC and SQLITE_INNOCUOUS. The zone
 ** argument is read by usage_zone_arg.c, which caches the decoded zone.
 */
-#include "usage.h"
+#include "usage_register.h"
+#include "usage_value.h"
 #include "usage_zone_arg.h"
 SQLITE_EXTENSION_INIT3
 
