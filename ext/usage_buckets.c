@@ -6,6 +6,8 @@
 **     FROM usage_buckets('machine', '1 week', '2024-01-01', '2024-04-01')
 **    WHERE key IN ('node-1', 'node-7')
 **    ORDER BY bucket_start, key;               -- no sort: rows come so
+**   SELECT * FROM usage_buckets WHERE scope = 'ada' AND width = 'day'
+**     AND tz = 'Europe/London';          -- local days, as UTC instants
 **   CREATE VIRTUAL TABLE aux.buckets USING usage_buckets;  -- reads aux
 **
 ** An eponymous, read-only table; its arguments are its hidden columns (see
