@@ -17,10 +17,11 @@
 **   tz      an IANA zone such as 'Europe/London': buckets of a day or more
 **           follow its local calendar, and start, end and origin without a
 **           UTC offset are local times there; NULL or '' is UTC
-** A NULL argument other than tz gives no rows. xBestIndex takes = on the hidden columns,
-** key = and key IN (passed to the scan), ORDER BY bucket_start[, key] in
-** either direction, and which amounts the query reads; it estimates the
-** rows scanned from the constant bounds and width when it can see them.
+** A NULL argument other than tz gives no rows. xBestIndex takes = on the
+** hidden columns, key = and key IN (passed to the scan), ORDER BY
+** bucket_start[, key] in either direction, and which amounts the query
+** reads; it estimates the rows scanned from the constant bounds and width
+** when it can see them.
 */
 #include <math.h>
 #include <string.h>
