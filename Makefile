@@ -46,9 +46,16 @@ $(O)/cflags: FORCE
 	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
-$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/cflags
+# The IANA time zones become C tables, so the .so reads no zone file.
+TZDATA = $(wildcard /usr/share/zoneinfo/tzdata.zi)
+$(O)/usage_zone_data.c: scripts/tzgen $(TZDATA)
 	@mkdir -p $(O)
-	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(LDFLAGS) -lm
+	scripts/tzgen > $@.tmp && mv $@.tmp $@
+
+$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/usage_zone_data.c $(O)/cflags
+	@mkdir -p $(O)
+	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(O)/usage_zone_data.c \
+	  $(LDFLAGS) -lm
 
 # C unit tests (check) for the SQLite-free timestamp and bucket layer.
 $(O)/test_time: tests/unit/test_time.c ext/usage_time.c ext/usage_time.h
@@ -56,8 +63,17 @@ $(O)/test_time: tests/unit/test_time.c ext/usage_time.c ext/usage_time.h
 	$(CC) $(WARN) $(OPT) -g $(EXTRA_CFLAGS) -Iext -o $@ tests/unit/test_time.c ext/usage_time.c \
 	  $$(pkg-config --cflags --libs check) -lm $(EXTRA_LDFLAGS)
 
-unit: $(O)/test_time
+# C unit tests (check) for the SQLite-free zone and local-bucket layer.
+ZONE_SRC = ext/usage_zone.c ext/usage_local.c ext/usage_time.c
+$(O)/test_zone: tests/unit/test_zone.c $(ZONE_SRC) ext/usage_zone.h ext/usage_local.h \
+	  ext/usage_time.h $(O)/usage_zone_data.c
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(OPT) -g $(EXTRA_CFLAGS) -Iext -o $@ tests/unit/test_zone.c $(ZONE_SRC) \
+	  $(O)/usage_zone_data.c $$(pkg-config --cflags --libs check) -lm $(EXTRA_LDFLAGS)
+
+unit: $(O)/test_time $(O)/test_zone
 	$(O)/test_time
+	$(O)/test_zone
 
 deps:
 	scripts/deps
@@ -69,7 +85,7 @@ demo:
 	scripts/demo
 
 test: deps
-	$(MAKE) all $(O)/test_time NDEBUG=
+	$(MAKE) all $(O)/test_time $(O)/test_zone NDEBUG=
 	tests/run
 
 test-asan:

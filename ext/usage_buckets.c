@@ -6,6 +6,8 @@
 **     FROM usage_buckets('machine', '1 week', '2024-01-01', '2024-04-01')
 **    WHERE key IN ('node-1', 'node-7')
 **    ORDER BY bucket_start, key;               -- no sort: rows come so
+**   SELECT * FROM usage_buckets WHERE scope = 'ada' AND width = 'day'
+**     AND tz = 'Europe/London';          -- local days, as UTC instants
 **   CREATE VIRTUAL TABLE aux.buckets USING usage_buckets;  -- reads aux
 **
 ** An eponymous, read-only table; its arguments are its hidden columns (see
@@ -101,6 +103,13 @@ int bk_stmt_done(BkVtab *p, sqlite3_stmt *pStmt, int rcStep) {
   return bk_db_error(p, rc != SQLITE_OK ? rc : rcStep);
 }
 
+/* The grid position of a bucket start for counting buckets: its local
+** wall time when buckets follow a zone's calendar, else the instant. */
+static int64_t bucket_wall(const BkCursor *c, int64_t iBucket) {
+  if (!c->arg.lw.bCalendar) return iBucket;
+  return iBucket + usage_zone_offset(c->arg.pZone, iBucket, 0);
+}
+
 /* Free the result of the last scan and forget its arguments. */
 static void cursor_reset(BkCursor *c) {
   int i;
@@ -108,6 +117,9 @@ static void cursor_reset(BkCursor *c) {
     sqlite3_value_free(c->arg.apArg[i]);
     c->arg.apArg[i] = 0;
   }
+  sqlite3_free(c->arg.pZone);
+  c->arg.pZone = 0;
+  c->arg.lw.pZone = 0;
   for (i = 0; i < c->keys.nKey; i++) bk_val_clear(&c->keys.aKey[i].name);
   sqlite3_free(c->keys.aKey);
   sqlite3_free(c->cells.aCell);
@@ -179,7 +191,8 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   if (rc != SQLITE_OK) return rc;
   if (c->arg.bFill && c->cells.nOrder > 0) {
     int64_t nBucket =
-        bk_bucket_count(&c->arg.w, c->arg.iFirstBucket, c->arg.iLastBucket);
+        bk_bucket_count(&c->arg.w, bucket_wall(c, c->arg.iFirstBucket),
+                        bucket_wall(c, c->arg.iLastBucket));
     if (nBucket > BK_MAX_CELLS / c->cells.nOrder) {
       return usage_vtab_error(
           &p->base, SQLITE_ERROR,
@@ -222,9 +235,10 @@ static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
   switch (iCol) {
     case COL_BUCKET_START: result_ts(ctx, c->pos.iBucket); break;
     case COL_BUCKET_END: {
-      int64_t iNext;
-      if (usage_bucket_next(&c->arg.w, c->pos.iBucket, &iNext) == 0) {
-        result_ts(ctx, iNext);
+      int64_t iStart, iNext;
+      if (usage_local_bucket(&c->arg.lw, c->pos.iBucket, &iStart, &iNext) ==
+          0) {
+        result_ts(ctx, iNext); /* NULL after the year 9999 */
       }
       break;
     }
@@ -309,7 +323,7 @@ static int bk_connect(sqlite3 *db, void *pAux, int argc,
       "CREATE TABLE x(bucket_start TEXT, bucket_end TEXT, key, " BK_DECL_AMOUNTS
       "intensity_gCo2eq_kwh REAL, samples INTEGER, "
       "scope HIDDEN, width HIDDEN, start HIDDEN, \"end\" HIDDEN, "
-      "fill HIDDEN, origin HIDDEN)");
+      "fill HIDDEN, origin HIDDEN, tz HIDDEN)");
   if (rc != SQLITE_OK) return rc;
   rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   if (rc != SQLITE_OK) {

@@ -22,6 +22,7 @@
 #include "sqlite3ext.h"
 #include "usage_amounts.h"
 #include "usage_hash.h"
+#include "usage_local.h"
 #include "usage_time.h"
 #include "usage_value.h"
 #include "usage_vtab.h"
@@ -51,25 +52,26 @@ enum {
   COL_START,
   COL_END,
   COL_FILL,
-  COL_ORIGIN
+  COL_ORIGIN,
+  COL_TZ
 };
-#define BK_NHIDDEN 6
+#define BK_NHIDDEN 7
 
-/* Bits of idxNum beyond the six "hidden column i was given" bits. */
-#define IDX_KEY 0x40    /* key = ? is passed after the hidden columns */
-#define IDX_KEY_IN 0x80 /* ... as an all-at-once IN list */
-#define IDX_DESC 0x100  /* emit in descending order for ORDER BY ... DESC */
-#define IDX_SUM_SHIFT 9 /* bits 9-14: which of the six sums the query reads */
+/* Bits of idxNum beyond the seven "hidden column i was given" bits. */
+#define IDX_KEY 0x80     /* key = ? is passed after the hidden columns */
+#define IDX_KEY_IN 0x100 /* ... as an all-at-once IN list */
+#define IDX_DESC 0x200   /* emit in descending order for ORDER BY ... DESC */
+#define IDX_SUM_SHIFT 10 /* bits 10-15: which of the six sums the query reads */
 
 /* The arithmetic on columns and idxNum bits relies on these. */
 _Static_assert(COL_BUSY_CPU + USAGE_AMOUNT_IDLE_G == COL_IDLE_G,
                "amount columns follow the amount list");
-_Static_assert(COL_ORIGIN - COL_SCOPE + 1 == BK_NHIDDEN,
+_Static_assert(COL_TZ - COL_SCOPE + 1 == BK_NHIDDEN,
                "BK_NHIDDEN counts the hidden columns");
 _Static_assert((1 << BK_NHIDDEN) == IDX_KEY, "hidden bits below IDX_KEY");
 _Static_assert(IDX_SUM_SHIFT + BK_NSUM <= 31, "sum bits fit in idxNum");
 _Static_assert((1 << IDX_SUM_SHIFT) > IDX_DESC, "sum bits above IDX_DESC");
-_Static_assert(COL_ORIGIN < 63, "colUsed has a bit per column");
+_Static_assert(COL_TZ < 63, "colUsed has a bit per column");
 
 /* Scan statements kept per table. */
 #define BK_NSCAN 8
@@ -166,7 +168,11 @@ struct BkArgs {
   sqlite3_value *apArg[BK_NHIDDEN]; /* hidden column values given, or NULL */
   int eScope;                       /* a UsageScope */
   UsageWidth w;                     /* bucket width */
-  int64_t iOrigin;                  /* bucket origin */
+  int64_t iOrigin;                  /* bucket origin (an instant) */
+  UsageZone *pZone;                 /* tz; NULL for UTC. Rollups are UTC, so
+                                    ** any zone here needs the raw scan */
+  UsageLocalWidth lw;               /* w, origin and zone: the bucket of a
+                                    ** ts is usage_local_bucket(&lw, ...) */
   int bFill;                        /* fill = 'zero' */
   int bDesc;                        /* emit in descending order */
   int mSum;                         /* bit j: the query reads sum j */

@@ -153,19 +153,23 @@ void bk_cursor_advance(BkCursor *c) {
   c->pos.iOrderPos += dir;
   if (c->pos.iOrderPos < 0 || c->pos.iOrderPos >= c->cells.nOrder) {
     c->pos.iOrderPos = c->arg.bDesc ? c->cells.nOrder - 1 : 0;
+    /* The bucket before or after, in the width's zone (usage_local.h). */
+    int64_t iStart, iNext;
     if (c->arg.bDesc) {
       if (c->pos.iBucket <= c->arg.iFirstBucket ||
-          usage_bucket_start(&c->arg.w, c->arg.iOrigin, c->pos.iBucket - 1,
-                             &c->pos.iBucket)) {
+          usage_local_bucket(&c->arg.lw, c->pos.iBucket - 1, &iStart, &iNext)) {
         c->pos.bEof = 1;
         return;
       }
+      c->pos.iBucket = iStart;
     } else {
       if (c->pos.iBucket >= c->arg.iLastBucket ||
-          usage_bucket_next(&c->arg.w, c->pos.iBucket, &c->pos.iBucket)) {
+          usage_local_bucket(&c->arg.lw, c->pos.iBucket, &iStart, &iNext) ||
+          iNext > USAGE_TS_MAX) {
         c->pos.bEof = 1;
         return;
       }
+      c->pos.iBucket = iNext;
     }
   }
   cursor_settle(c);

@@ -14,35 +14,64 @@
 **   end     exclusive upper bound of ts, likewise
 **   fill    'none' (default) or 'zero': every bucket of [start, end)
 **   origin  bucket alignment, as for usage_bucket()
-** A NULL argument gives no rows. xBestIndex takes = on the hidden columns,
-** key = and key IN (passed to the scan), ORDER BY bucket_start[, key] in
-** either direction, and which amounts the query reads; it estimates the
-** rows scanned from the constant bounds and width when it can see them.
+**   tz      an IANA zone such as 'Europe/London': buckets of a day or more
+**           follow its local calendar, and start, end and origin without a
+**           UTC offset are local times there; NULL or '' is UTC
+** A NULL argument other than tz gives no rows. xBestIndex takes = on the
+** hidden columns, key = and key IN (passed to the scan), ORDER BY
+** bucket_start[, key] in either direction, and which amounts the query
+** reads; it estimates the rows scanned from the constant bounds and width
+** when it can see them.
 */
 #include <math.h>
 #include <string.h>
 
 #include "usage_buckets.h"
+#include "usage_zone_arg.h"
 SQLITE_EXTENSION_INIT3
 
 /* Names of the hidden columns, for messages. */
-static const char *const azHidden[BK_NHIDDEN] = {"scope", "width", "start",
-                                                 "end",   "fill",  "origin"};
+static const char *const azHidden[BK_NHIDDEN] = {
+    "scope", "width", "start", "end", "fill", "origin", "tz"};
 
-/* A timestamp argument as unix seconds, or an error naming it. */
-static int arg_time(BkVtab *p, sqlite3_value *pVal, const char *zName,
-                    int64_t *pT) {
+/* Make a message from sqlite3_mprintf the table's error, or report NOMEM. */
+static int take_error(BkVtab *p, int rc, char *zErr) {
+  if (zErr == 0) return SQLITE_NOMEM;
+  sqlite3_free(p->base.zErrMsg);
+  p->base.zErrMsg = zErr;
+  return rc;
+}
+
+/* A timestamp argument as unix seconds, or an error naming it. Text
+** without a UTC offset is local time in the zone of tz (*pIsWall is set,
+** and *pT is that wall time). */
+static int arg_wall(BkVtab *p, sqlite3_value *pVal, const char *zName,
+                    int64_t *pT, int *pIsWall) {
   char zWhat[40];
   char *zErr = 0;
   int rc;
   sqlite3_snprintf(sizeof(zWhat), zWhat, "usage_buckets: %s", zName);
-  rc = usage_value_time(pVal, zWhat, pT, &zErr);
-  if (rc != SQLITE_OK) {
-    if (zErr == 0) return SQLITE_NOMEM;
-    sqlite3_free(p->base.zErrMsg);
-    p->base.zErrMsg = zErr;
-  }
+  rc = usage_value_local_time(pVal, zWhat, pT, pIsWall, &zErr);
+  return rc == SQLITE_OK ? rc : take_error(p, rc, zErr);
+}
+
+/* A timestamp argument as an instant (local text mapped by the zone). */
+static int arg_time(BkVtab *p, BkCursor *c, sqlite3_value *pVal,
+                    const char *zName, int64_t *pT) {
+  int isWall = 0;
+  int rc = arg_wall(p, pVal, zName, pT, &isWall);
+  if (rc == SQLITE_OK && isWall) *pT = usage_zone_from_local(c->arg.pZone, *pT);
   return rc;
+}
+
+/* The tz argument: NULL or '' is UTC (no zone), else a known IANA name. */
+static int arg_tz(BkVtab *p, sqlite3_value *pVal, UsageZone **ppZone) {
+  char *zErr = 0;
+  int rc;
+  *ppZone = 0;
+  if (pVal == 0) return SQLITE_OK;
+  rc = usage_zone_open(pVal, "usage_buckets", ppZone, &zErr);
+  return rc == SQLITE_OK ? rc : take_error(p, rc, zErr);
 }
 
 /* The scope argument; 'group' is valid here though not a fact scope. */
@@ -102,17 +131,33 @@ static int arg_fill(BkVtab *p, sqlite3_value *pVal, int *pbFill) {
   return bk_value_error(p, "fill must be 'none' or 'zero', got", pVal, 0);
 }
 
-/* The origin argument, checked against the width, or the default. */
-static int arg_origin(BkVtab *p, sqlite3_value *pVal, const UsageWidth *pW,
-                      int64_t *pOrigin) {
+/* The origin argument, checked against the width, or the default; sets
+** up c->arg.lw, the width in the zone. */
+static int arg_origin(BkVtab *p, BkCursor *c, sqlite3_value *pVal) {
   const char *zWhy = 0;
-  int rc;
-  *pOrigin = usage_width_default_origin(pW);
-  if (pVal == 0) return SQLITE_OK;
-  rc = arg_time(p, pVal, "origin", pOrigin);
-  if (rc != SQLITE_OK) return rc;
-  if (usage_origin_check(pW, *pOrigin, &zWhy)) {
+  int64_t origin = 0;
+  int isWall = 0, rc;
+  if (pVal) {
+    rc = arg_wall(p, pVal, "origin", &origin, &isWall);
+    if (rc != SQLITE_OK) return rc;
+  }
+  if (usage_local_width_init(&c->arg.lw, &c->arg.w, c->arg.pZone,
+                             pVal ? &origin : 0, isWall, &zWhy)) {
+    if (pVal == 0) {
+      return usage_vtab_error(&p->base, SQLITE_ERROR, "usage_buckets: %s",
+                              zWhy);
+    }
     return bk_value_error(p, "invalid origin", pVal, zWhy);
+  }
+  c->arg.iOrigin = c->arg.lw.origin;
+  return SQLITE_OK;
+}
+
+/* The start of the bucket holding t, or a range error. */
+static int arg_bucket(BkVtab *p, BkCursor *c, int64_t t, int64_t *pStart) {
+  int64_t end;
+  if (usage_local_bucket(&c->arg.lw, t, pStart, &end)) {
+    return bk_bucket_range_error(p, t);
   }
   return SQLITE_OK;
 }
@@ -121,7 +166,7 @@ static int arg_origin(BkVtab *p, sqlite3_value *pVal, const UsageWidth *pW,
 ** then the checks, in the order that decides which error a query gets. */
 int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
                  sqlite3_value **argv, sqlite3_value **ppKeyArg) {
-  sqlite3_value *apIn[BK_NHIDDEN] = {0, 0, 0, 0, 0, 0};
+  sqlite3_value *apIn[BK_NHIDDEN] = {0, 0, 0, 0, 0, 0, 0};
   sqlite3_value *pKeyArg = 0;
   int64_t tStart = 0, tEnd = 0;
   char *zFrom = c->arg.zFrom, *zTo = c->arg.zTo;
@@ -140,9 +185,11 @@ int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
   c->arg.bDesc = (idxNum & IDX_DESC) != 0;
   c->arg.mSum = (idxNum >> IDX_SUM_SHIFT) & ((1 << BK_NSUM) - 1);
 
-  /* A NULL argument means no rows, as for generate_series. */
+  /* A NULL argument means no rows, as for generate_series; a NULL tz is
+  ** UTC. */
   for (i = 0; i < BK_NHIDDEN; i++) {
-    if (apIn[i] && sqlite3_value_type(apIn[i]) == SQLITE_NULL) {
+    if (apIn[i] && i != COL_TZ - COL_SCOPE &&
+        sqlite3_value_type(apIn[i]) == SQLITE_NULL) {
       return SQLITE_DONE;
     }
   }
@@ -159,10 +206,13 @@ int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
   }
   rc = arg_scope(p, apIn[0], &c->arg.eScope);
   if (rc == SQLITE_OK) rc = arg_width(p, apIn[1], &c->arg.w);
-  if (rc == SQLITE_OK && apIn[2]) rc = arg_time(p, apIn[2], "start", &tStart);
-  if (rc == SQLITE_OK && apIn[3]) rc = arg_time(p, apIn[3], "end", &tEnd);
+  if (rc == SQLITE_OK) rc = arg_tz(p, apIn[6], &c->arg.pZone);
+  if (rc == SQLITE_OK && apIn[2]) {
+    rc = arg_time(p, c, apIn[2], "start", &tStart);
+  }
+  if (rc == SQLITE_OK && apIn[3]) rc = arg_time(p, c, apIn[3], "end", &tEnd);
   if (rc == SQLITE_OK) rc = arg_fill(p, apIn[4], &c->arg.bFill);
-  if (rc == SQLITE_OK) rc = arg_origin(p, apIn[5], &c->arg.w, &c->arg.iOrigin);
+  if (rc == SQLITE_OK) rc = arg_origin(p, c, apIn[5]);
   if (rc != SQLITE_OK) return rc;
   c->arg.bStart = apIn[2] != 0;
   c->arg.bEnd = apIn[3] != 0;
@@ -181,17 +231,10 @@ int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
   }
   if (apIn[2] && apIn[3] && tStart == tEnd) return SQLITE_DONE; /* empty */
   if (c->arg.bFill) {
-    if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, tStart,
-                           &c->arg.iFirstBucket)) {
-      return bk_bucket_range_error(p, tStart);
-    }
-    if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, tEnd - 1,
-                           &c->arg.iLastBucket)) {
-      return bk_bucket_range_error(p, tEnd - 1);
-    }
+    rc = arg_bucket(p, c, tStart, &c->arg.iFirstBucket);
+    if (rc == SQLITE_OK) rc = arg_bucket(p, c, tEnd - 1, &c->arg.iLastBucket);
   }
-
-  return SQLITE_OK;
+  return rc;
 }
 
 /* Unix seconds of a constant constraint value known at planning time. */
@@ -271,7 +314,7 @@ static int plan_order(const sqlite3_index_info *pInfo) {
 ** scan's output; ORDER BY bucket_start[, key] is free. */
 int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   BkVtab *p = (BkVtab *)pVtab;
-  int aIdx[BK_NHIDDEN] = {-1, -1, -1, -1, -1, -1};
+  int aIdx[BK_NHIDDEN] = {-1, -1, -1, -1, -1, -1, -1};
   int i, iKey = -1, mUnusable = 0, mUsed = 0, nArg = 0, idxNum = 0, eOrder;
   double nScan, nOut;
   for (i = 0; i < pInfo->nConstraint; i++) {

@@ -94,14 +94,12 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
     memcpy(c->scan.zScanTs, zTs, USAGE_TS_LEN);
     if (c->scan.iScanSerial == 0 || t < c->scan.iScanBucket ||
         t >= c->scan.iScanNext) {
-      if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, t,
-                             &c->scan.iScanBucket)) {
+      /* [start, next) as UTC instants, once per bucket, in any zone. */
+      if (usage_local_bucket(&c->arg.lw, t, &c->scan.iScanBucket,
+                             &c->scan.iScanNext)) {
         return bk_bucket_range_error(p, t);
       }
-      if (usage_bucket_next(&c->arg.w, c->scan.iScanBucket,
-                            &c->scan.iScanNext)) {
-        c->scan.iScanNext = INT64_MAX;
-      }
+      if (c->scan.iScanNext > USAGE_TS_MAX) c->scan.iScanNext = INT64_MAX;
       c->scan.iScanSerial++;
     }
   }

@@ -5,6 +5,8 @@
 **   SELECT usage_ts('2024-03-01 01:30+02:00');      -- '2024-02-29T23:30:00Z'
 **   SELECT usage_bucket('2024-03-06T10:00:00Z', 'week');
 **                                                   -- '2024-03-04T00:00:00Z'
+**   SELECT usage_bucket('2025-10-26T12:00Z', 'day', NULL, 'Europe/London');
+**                                                   -- '2025-10-25T23:00:00Z'
 **   SELECT usage_scope_check('project', 7, NULL, NULL);      -- 'project'
 **   SELECT usage_intensity(SUM(busy_gCo2eq + idle_gCo2eq),
 **                          SUM(busy_kwh + idle_kwh)) FROM fact_usage;
@@ -15,8 +17,10 @@
 */
 #include <stddef.h>
 
+#include "usage_local.h"
 #include "usage_register.h"
 #include "usage_value.h"
+#include "usage_zone_arg.h"
 SQLITE_EXTENSION_INIT3
 
 /* usage_version(): the extension's version text. */
@@ -75,39 +79,45 @@ static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal,
   return 1;
 }
 
-/* usage_bucket(ts, width [, origin]): the canonical start of ts's bucket. */
+/* usage_bucket(ts, width [, origin [, tz]]): the canonical start of ts's
+** bucket, in the local calendar of tz when it names a zone. With a zone,
+** text without an offset (ts or origin) is local time there. */
 static void fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const UsageZone *pZone = 0;
   UsageWidth w;
-  int64_t t, origin, start;
+  UsageLocalWidth lw;
+  int64_t t, origin, start, end;
   char *zErr = 0;
   const char *zWhy = 0;
+  int hasOrigin = argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL;
+  int isWall = 0;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
       sqlite3_value_type(argv[1]) == SQLITE_NULL) {
     return;
   }
   if (arg_width(ctx, argv[1], &w)) return;
-  if (usage_value_time(argv[0], "usage_bucket", &t, &zErr) != SQLITE_OK) {
+  if (argc > 3 && usage_zone_arg(ctx, argv, 3, "usage_bucket", &pZone)) return;
+  if (usage_value_instant_in(argv[0], "usage_bucket", pZone, &t, &zErr)) {
     usage_result_error(ctx, zErr);
     return;
   }
-  origin = usage_width_default_origin(&w);
-  if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
-    if (usage_value_time(argv[2], "usage_bucket: origin", &origin, &zErr)) {
-      usage_result_error(ctx, zErr);
-      return;
-    }
-    if (usage_origin_check(&w, origin, &zWhy)) {
-      char *zRepr = usage_value_repr(argv[2]);
-      usage_result_error(ctx,
-                         zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
-                                                 "%s: %s",
-                                                 zRepr, zWhy)
-                               : 0);
-      sqlite3_free(zRepr);
-      return;
-    }
+  if (hasOrigin && usage_value_local_time(argv[2], "usage_bucket: origin",
+                                          &origin, &isWall, &zErr)) {
+    usage_result_error(ctx, zErr);
+    return;
   }
-  if (usage_bucket_start(&w, origin, t, &start)) {
+  if (usage_local_width_init(&lw, &w, pZone, hasOrigin ? &origin : NULL, isWall,
+                             &zWhy)) {
+    char *zRepr = usage_value_repr(hasOrigin ? argv[2] : argv[1]);
+    usage_result_error(ctx,
+                       zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
+                                               "%s: %s",
+                                               zRepr, zWhy)
+                             : 0);
+    sqlite3_free(zRepr);
+    return;
+  }
+  if (usage_local_bucket(&lw, t, &start, &end)) {
     usage_result_error(
         ctx, sqlite3_mprintf("usage_bucket: the bucket of %lld starts "
                              "outside the years 0000-9999",
@@ -191,6 +201,7 @@ int usage_register_functions(sqlite3 *db) {
       {"usage_ts", 1, fn_ts},
       {"usage_bucket", 2, fn_bucket},
       {"usage_bucket", 3, fn_bucket},
+      {"usage_bucket", 4, fn_bucket},
       {"usage_scope_check", 4, fn_scope_check},
       {"usage_intensity", 2, fn_intensity},
       {"usage_intensity", 4, fn_intensity},
