@@ -21,9 +21,11 @@
 -- sqlite3 without the extension, and a day changed there is still served
 -- exactly. Each compares ts with the scope's watermark first: a row at or
 -- past it (in-order ingest) costs one probe of usage_rollup_state and no
--- write. A mark is written only when the day is not marked yet; the NOT
--- EXISTS form has no conflict, so a statement's OR FAIL/ABORT/ROLLBACK policy,
--- which would override a trigger's OR IGNORE, cannot make it fail.
+-- write. A day already marked is left alone by ON CONFLICT DO NOTHING, which,
+-- unlike a trigger's OR IGNORE, a statement's own OR FAIL/ABORT/ROLLBACK
+-- policy does not override; and no trigger's SELECT reads the table it
+-- inserts into, which would make SQLite copy the SELECT into a temporary
+-- table for every row written.
 --   * AFTER INSERT: a new row, from INSERT, INSERT OR REPLACE or usage_ingest.
 --   * BEFORE INSERT: the row an INSERT OR REPLACE deletes by usage_id (a
 --     REPLACE deletes without DELETE triggers unless recursive_triggers is
@@ -90,9 +92,8 @@ AFTER INSERT ON fact_usage
 WHEN NEW.ts < (SELECT watermark FROM usage_rollup_state WHERE scope = NEW.scope)
 BEGIN
   INSERT INTO usage_rollup_dirty(scope, day)
-  SELECT NEW.scope, substr(NEW.ts, 1, 10)
-  WHERE NOT EXISTS (SELECT 1 FROM usage_rollup_dirty
-                    WHERE scope = NEW.scope AND day = substr(NEW.ts, 1, 10));
+  SELECT NEW.scope, substr(NEW.ts, 1, 10) WHERE true
+  ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER IF NOT EXISTS main.fact_usage_rollup_replace
@@ -102,8 +103,7 @@ BEGIN
   SELECT f.scope, substr(f.ts, 1, 10) FROM fact_usage AS f
   WHERE f.usage_id = NEW.usage_id
     AND f.ts < (SELECT watermark FROM usage_rollup_state WHERE scope = f.scope)
-    AND NOT EXISTS (SELECT 1 FROM usage_rollup_dirty
-                    WHERE scope = f.scope AND day = substr(f.ts, 1, 10));
+  ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER IF NOT EXISTS main.fact_usage_rollup_update
@@ -120,13 +120,11 @@ BEGIN
   INSERT INTO usage_rollup_dirty(scope, day)
   SELECT OLD.scope, substr(OLD.ts, 1, 10)
   WHERE OLD.ts < (SELECT watermark FROM usage_rollup_state WHERE scope = OLD.scope)
-    AND NOT EXISTS (SELECT 1 FROM usage_rollup_dirty
-                    WHERE scope = OLD.scope AND day = substr(OLD.ts, 1, 10));
+  ON CONFLICT DO NOTHING;
   INSERT INTO usage_rollup_dirty(scope, day)
   SELECT NEW.scope, substr(NEW.ts, 1, 10)
   WHERE NEW.ts < (SELECT watermark FROM usage_rollup_state WHERE scope = NEW.scope)
-    AND NOT EXISTS (SELECT 1 FROM usage_rollup_dirty
-                    WHERE scope = NEW.scope AND day = substr(NEW.ts, 1, 10));
+  ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER IF NOT EXISTS main.fact_usage_rollup_renumber
@@ -137,8 +135,7 @@ BEGIN
   SELECT f.scope, substr(f.ts, 1, 10) FROM fact_usage AS f
   WHERE f.usage_id = NEW.usage_id
     AND f.ts < (SELECT watermark FROM usage_rollup_state WHERE scope = f.scope)
-    AND NOT EXISTS (SELECT 1 FROM usage_rollup_dirty
-                    WHERE scope = f.scope AND day = substr(f.ts, 1, 10));
+  ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER IF NOT EXISTS main.fact_usage_rollup_delete
@@ -146,9 +143,8 @@ AFTER DELETE ON fact_usage
 WHEN OLD.ts < (SELECT watermark FROM usage_rollup_state WHERE scope = OLD.scope)
 BEGIN
   INSERT INTO usage_rollup_dirty(scope, day)
-  SELECT OLD.scope, substr(OLD.ts, 1, 10)
-  WHERE NOT EXISTS (SELECT 1 FROM usage_rollup_dirty
-                    WHERE scope = OLD.scope AND day = substr(OLD.ts, 1, 10));
+  SELECT OLD.scope, substr(OLD.ts, 1, 10) WHERE true
+  ON CONFLICT DO NOTHING;
 END;
 
 CREATE VIEW IF NOT EXISTS main.usage_rollup_status AS
