@@ -146,6 +146,7 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   (void)idxStr;
 
   cursor_reset(c);
+  memset(p->pStats, 0, sizeof(*p->pStats)); /* usage_buckets_stats() */
   rc = bk_args_read(p, c, idxNum, argc, argv, &pKeyArg);
   if (rc == SQLITE_DONE) return SQLITE_OK; /* no rows */
   if (rc != SQLITE_OK) return rc;
