@@ -30,7 +30,6 @@
 ** fact rows it read, the day and month rollup rows it read, and the dirty
 ** days it read raw.
 */
-#include <stdio.h>
 #include <string.h>
 
 #include "usage_buckets.h"
@@ -119,46 +118,43 @@ static int64_t month_after(int64_t t) {
   return usage_days_from_civil(y, m + 1, 1) * BK_DAY;
 }
 
-/* Is t the first instant of a month? */
-static int is_month_start(int64_t t) {
+/* The first instant of the month holding the day starting at t. */
+static int64_t month_floor(int64_t t) {
   int64_t y;
   int m, d;
-  if (t % BK_DAY) return 0;
   usage_civil_from_days(t / BK_DAY, &y, &m, &d);
-  return d == 1;
+  return usage_days_from_civil(y, m, 1) * BK_DAY;
 }
 
-/* Does any dirty day lie in [tFrom, tTo)? */
-static int any_dirty(const int64_t *aDirty, int nDirty, int64_t tFrom,
-                     int64_t tTo) {
+/* The first dirty day at or after t, or INT64_MAX. */
+static int64_t next_dirty(const int64_t *aDirty, int nDirty, int64_t t) {
   int i;
   for (i = 0; i < nDirty; i++) {
-    if (aDirty[i] >= tFrom && aDirty[i] < tTo) return 1;
+    if (aDirty[i] >= t) return aDirty[i];
   }
-  return 0;
+  return INT64_MAX;
 }
 
 /* The body [tLo, tHi) (whole days before the watermark) of a calendar
-** query: clean whole months from month rollups, the rest by day. */
+** query: each stretch of clean whole months from month rollups in one
+** piece, and a month that is cut or holds a dirty day by days. */
 static int plan_months(BkPlan *pPlan, int64_t tLo, int64_t tHi,
                        const int64_t *aDirty, int nDirty) {
   int64_t t = tLo;
   int rc = SQLITE_OK;
   while (t < tHi && rc == SQLITE_OK) {
     int64_t tNext;
-    if (is_month_start(t)) {
-      tNext = month_after(t);
-      if (tNext <= tHi && !any_dirty(aDirty, nDirty, t, tNext)) {
-        rc = plan_add(pPlan, BK_ROLL_MONTH, t, tNext);
-        t = tNext;
+    if (month_floor(t) == t) {
+      int64_t tStop = month_floor(tHi);
+      int64_t tDirty = next_dirty(aDirty, nDirty, t);
+      if (tDirty < tStop) tStop = month_floor(tDirty);
+      if (tStop > t) {
+        rc = plan_add(pPlan, BK_ROLL_MONTH, t, tStop);
+        t = tStop;
         continue;
       }
-    } else {
-      int64_t y;
-      int m, d;
-      usage_civil_from_days(t / BK_DAY, &y, &m, &d);
-      tNext = month_after(usage_days_from_civil(y, m, 1) * BK_DAY);
     }
+    tNext = month_after(month_floor(t));
     if (tNext > tHi) tNext = tHi;
     rc = plan_days(pPlan, t, tNext, aDirty, nDirty);
     t = tNext;

@@ -18,9 +18,11 @@
 **      newest row of the scope, which stays unbuilt while it may still
 **      fill; a day is complete once a later day has a row. The watermark
 **      moves to the first day not built;
-**   3. recomputes the month rows of every month with a day written, from
-**      the day rows.
-** Sums are always recomputed from rows, never adjusted by deltas, and a
+**   3. recomputes the month rows of every month with a dirty day, from
+**      the day rows; a newly built day is added to its month row as it is
+**      written (a month row is the sum of its day rows either way).
+** Sums are always recomputed from rows, never adjusted by subtracting
+** deltas (which drift with REAL numbers), and a
 ** day's sums are added in the order of the covering index fact_usage_report
 ** (ts, then keys), the order the raw scan of usage_buckets adds them in:
 ** a one-day bucket has the same bits from either. The rows come from one
@@ -97,7 +99,9 @@ static int refresh_dirty(RfCall *pCall, RfScan *s, const char *zScope,
     }
     if (strcmp(azDay[i], zWm) < 0) {
       rc = rf_scan_range(pCall, s, zScope, azDay[i], zTo);
-      if (rc == SQLITE_OK) rc = rf_write_days(pCall, s, zScope, azDay[i], zTo);
+      if (rc == SQLITE_OK) {
+        rc = rf_write_days(pCall, s, zScope, azDay[i], zTo, 0);
+      }
       if (rc == SQLITE_OK) rc = rf_month_touch(pCall, azDay[i]);
       pCall->nWritten++;
       (*pBudget)--;
@@ -169,7 +173,7 @@ static int refresh_extend(RfCall *pCall, RfScan *s, const char *zScope,
     rf_day_text(lo, zFrom);
     rf_day_text(end, zTo);
     rc = rf_scan_range(pCall, s, zScope, zFrom, zTo);
-    if (rc == SQLITE_OK) rc = rf_write_days(pCall, s, zScope, zFrom, zTo);
+    if (rc == SQLITE_OK) rc = rf_write_days(pCall, s, zScope, zFrom, zTo, 1);
     if (rc != SQLITE_OK) break;
     pCall->nWritten += s->nDay;
     *pBudget -= s->nDay;

@@ -38,6 +38,7 @@ enum {
   RS_DAY_INSERT,
   RS_MONTH_DELETE,
   RS_MONTH_INSERT,
+  RS_MONTH_ADD,
   RS_DIRTY_LIST,
   RS_DIRTY_DELETE,
   RS_STATE_GET,
@@ -118,9 +119,12 @@ int rf_month_touch(RfCall *pCall, const char *zDay);
 /* Scan the rows of zScope with ts in [zFrom, zTo) into s. */
 int rf_scan_range(RfCall *pCall, RfScan *s, const char *zScope,
                   const char *zFrom, const char *zTo);
-/* Replace the day rows of [zFrom, zTo) with the scan's cells. */
+/* Replace the day rows of [zFrom, zTo) with the scan's cells. With
+** bAppend (days newly built past the watermark, replacing no day row) the
+** cells are also added to their month rows; else their months are noted,
+** to be recomputed whole from the day rows. */
 int rf_write_days(RfCall *pCall, RfScan *s, const char *zScope,
-                  const char *zFrom, const char *zTo);
+                  const char *zFrom, const char *zTo, int bAppend);
 /* Recompute the month rows of every month noted, from the day rows. */
 int rf_write_months(RfCall *pCall, const char *zScope);
 /* Free what a scan holds. */

@@ -12,9 +12,10 @@
 ** order of the covering index fact_usage_report, handed to C by the
 ** internal aggregate usage__rollup_add() with the scan bound as a pointer,
 ** and are summed per (day, key) in that order, as usage_buckets' raw scan
-** sums them. The cells are written as day rows; the month rows of the days
-** written are then recomputed from the day rows (INSERT ... SELECT ...
-** GROUP BY key_id over at most 31 days of one scope).
+** sums them. The cells are written as day rows. A day newly built past the
+** watermark is also added to its month row (an upsert per cell); a month
+** with a recomputed day is recomputed whole from its day rows (INSERT ...
+** SELECT ... GROUP BY key_id over at most 31 days of one scope).
 */
 #include <string.h>
 
@@ -64,6 +65,21 @@ static char *stmt_sql(int iStmt, const char *zKey) {
       for (j = 0; j < RF_NAMOUNT; j++)
         sqlite3_str_appendf(pStr, ", ?%d", 5 + j);
       sqlite3_str_appendall(pStr, ")");
+      break;
+    case RS_MONTH_ADD:
+      sqlite3_str_appendall(pStr, "INSERT INTO main.usage_rollup_month(scope, "
+                                  "month, key_id, samples");
+      append_amounts(pStr, "", "");
+      sqlite3_str_appendall(pStr, ") VALUES (?1, ?2, ?3, ?4");
+      for (j = 0; j < RF_NAMOUNT; j++)
+        sqlite3_str_appendf(pStr, ", ?%d", 5 + j);
+      sqlite3_str_appendall(pStr, ") ON CONFLICT(scope, month, key_id) DO "
+                                  "UPDATE SET samples = samples + "
+                                  "excluded.samples");
+      for (j = 0; j < RF_NAMOUNT; j++) {
+        sqlite3_str_appendf(pStr, ", %s = %s + excluded.%s", azAmount[j],
+                            azAmount[j], azAmount[j]);
+      }
       break;
     case RS_MONTH_DELETE:
       sqlite3_str_appendall(pStr, "DELETE FROM main.usage_rollup_month WHERE "
@@ -451,30 +467,39 @@ static int bind_key(sqlite3_stmt *pStmt, int i, const RfKey *k) {
 /* Replace the day rows of [zFrom, zTo) with the scan's cells, and note the
 ** months of the days written. */
 int rf_write_days(RfCall *pCall, RfScan *s, const char *zScope,
-                  const char *zFrom, const char *zTo) {
-  sqlite3_stmt *pDel, *pIns;
+                  const char *zFrom, const char *zTo, int bAppend) {
+  sqlite3_stmt *pDel, *pIns, *pAdd = 0;
   int rc = rf_call_stmt(pCall, RS_DAY_DELETE, 0, &pDel);
-  int i, j;
+  int i, j, k;
   if (rc == SQLITE_OK) rc = rf_call_stmt(pCall, RS_DAY_INSERT, 0, &pIns);
+  if (rc == SQLITE_OK) rc = rf_call_stmt(pCall, RS_MONTH_ADD, 0, &pAdd);
   if (rc != SQLITE_OK) return rc;
   sqlite3_bind_text(pDel, 1, zScope, -1, SQLITE_STATIC);
   sqlite3_bind_text(pDel, 2, zFrom, -1, SQLITE_STATIC);
   sqlite3_bind_text(pDel, 3, zTo, -1, SQLITE_STATIC);
   rc = rf_stmt_exec(pCall, pDel);
-  sqlite3_bind_text(pIns, 1, zScope, -1, SQLITE_STATIC);
+  /* Days that replace day rows: their months are recomputed whole. */
+  if (sqlite3_changes(pCall->db) > 0) bAppend = 0;
   for (i = 0; rc == SQLITE_OK && i < s->nCell; i++) {
     const RfCell *pCell = &s->aCell[i];
-    rc = sqlite3_bind_text(pIns, 2, s->azDay[pCell->iDay], RF_DAY_LEN,
-                           SQLITE_STATIC);
-    if (rc == SQLITE_OK) rc = bind_key(pIns, 3, &s->aKey[pCell->iKey]);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(pIns, 4, pCell->nSample);
-    for (j = 0; rc == SQLITE_OK && j < RF_NAMOUNT; j++) {
-      rc = sqlite3_bind_double(pIns, 5 + j, pCell->aSum[j]);
+    for (k = 0; rc == SQLITE_OK && k < (bAppend ? 2 : 1); k++) {
+      sqlite3_stmt *pStmt = k ? pAdd : pIns;
+      rc = sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
+      if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(pStmt, 2, s->azDay[pCell->iDay],
+                               k ? RF_MONTH_LEN : RF_DAY_LEN, SQLITE_STATIC);
+      }
+      if (rc == SQLITE_OK) rc = bind_key(pStmt, 3, &s->aKey[pCell->iKey]);
+      if (rc == SQLITE_OK) rc = sqlite3_bind_int64(pStmt, 4, pCell->nSample);
+      for (j = 0; rc == SQLITE_OK && j < RF_NAMOUNT; j++) {
+        rc = sqlite3_bind_double(pStmt, 5 + j, pCell->aSum[j]);
+      }
+      if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pStmt);
     }
-    if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pIns);
   }
-  for (i = 0; rc == SQLITE_OK && i < s->nDay; i++)
+  for (i = 0; rc == SQLITE_OK && !bAppend && i < s->nDay; i++) {
     rc = rf_month_touch(pCall, s->azDay[i]);
+  }
   return rc;
 }
 
