@@ -66,8 +66,9 @@ static int refresh_dirty(RfCall *pCall, RfScan *s, const char *zScope,
   rc = rf_call_stmt(pCall, RS_DIRTY_LIST, 0, &pList);
   if (rc == SQLITE_OK) rc = rf_call_stmt(pCall, RS_DIRTY_DELETE, 0, &pDel);
   if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pList, 1, zScope, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(pList, 2, *pBudget);
+  rc = rf_bind_texts(pList, 1, zScope);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(pList, 2, *pBudget);
+  if (rc != SQLITE_OK) return rf_call_error(pCall, rc, "cannot bind");
   while ((rcStep = sqlite3_step(pList)) == SQLITE_ROW) {
     const char *z = (const char *)sqlite3_column_text(pList, 0);
     if (nDay >= nAlloc) {
@@ -106,8 +107,7 @@ static int refresh_dirty(RfCall *pCall, RfScan *s, const char *zScope,
       pCall->nWritten++;
       (*pBudget)--;
     }
-    sqlite3_bind_text(pDel, 1, zScope, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pDel, 2, azDay[i], -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = rf_bind_texts(pDel, 2, zScope, azDay[i]);
     if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pDel);
   }
   sqlite3_free(azDay);
@@ -122,12 +122,10 @@ static int refresh_clear(RfCall *pCall, const char *zScope) {
     sqlite3_stmt *pStmt;
     rc = rf_call_stmt(pCall, aClear[i], 0, &pStmt);
     if (rc != SQLITE_OK) break;
-    sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
-    if (aClear[i] == RS_DAY_DELETE) {
-      sqlite3_bind_text(pStmt, 2, "", -1, SQLITE_STATIC);
-      sqlite3_bind_text(pStmt, 3, "\x7f", -1, SQLITE_STATIC);
-    }
-    rc = rf_stmt_exec(pCall, pStmt);
+    rc = aClear[i] == RS_DAY_DELETE
+             ? rf_bind_texts(pStmt, 3, zScope, "", "\x7f")
+             : rf_bind_texts(pStmt, 1, zScope);
+    if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pStmt);
   }
   return rc;
 }
@@ -230,9 +228,8 @@ static int refresh_scope(RfCall *pCall, int eScope, sqlite3_int64 *pBudget) {
   if (rc == SQLITE_OK && strcmp(zWm, zOld) != 0) {
     rc = rf_call_stmt(pCall, RS_STATE_SET, 0, &pSet);
     if (rc == SQLITE_OK) {
-      sqlite3_bind_text(pSet, 1, zScope, -1, SQLITE_STATIC);
-      sqlite3_bind_text(pSet, 2, zWm, -1, SQLITE_STATIC);
-      rc = rf_stmt_exec(pCall, pSet);
+      rc = rf_bind_texts(pSet, 2, zScope, zWm);
+      if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pSet);
     }
   }
   rf_scan_free(&s);

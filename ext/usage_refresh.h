@@ -105,6 +105,8 @@ int rf_call_error(RfCall *pCall, int rc, const char *zWhat);
 /* Statement iStmt (RS_*), prepared on first use; zKey: the scan's key. */
 int rf_call_stmt(RfCall *pCall, int iStmt, const char *zKey,
                  sqlite3_stmt **ppStmt);
+/* Bind n texts (const char *, kept by the caller) as parameters 1..n. */
+int rf_bind_texts(sqlite3_stmt *pStmt, int n, ...);
 /* Step a statement that returns no rows, reset it, report failure. */
 int rf_stmt_exec(RfCall *pCall, sqlite3_stmt *pStmt);
 /* A one-value query bound with scope and an optional text: the day text

@@ -17,6 +17,7 @@
 ** with a recomputed day is recomputed whole from its day rows (INSERT ...
 ** SELECT ... GROUP BY key_id over at most 31 days of one scope).
 */
+#include <stdarg.h>
 #include <string.h>
 
 #include "usage_refresh.h"
@@ -156,6 +157,18 @@ int rf_call_stmt(RfCall *pCall, int iStmt, const char *zKey,
   }
   *ppStmt = pCall->aStmt[iStmt];
   return SQLITE_OK;
+}
+
+int rf_bind_texts(sqlite3_stmt *pStmt, int n, ...) {
+  va_list ap;
+  int i, rc = SQLITE_OK;
+  va_start(ap, n);
+  for (i = 1; rc == SQLITE_OK && i <= n; i++) {
+    rc = sqlite3_bind_text(pStmt, i, va_arg(ap, const char *), -1,
+                           SQLITE_STATIC);
+  }
+  va_end(ap);
+  return rc;
 }
 
 /* Step a statement that returns no rows, reset it, and report failure. */
@@ -474,10 +487,8 @@ int rf_write_days(RfCall *pCall, RfScan *s, const char *zScope,
   if (rc == SQLITE_OK) rc = rf_call_stmt(pCall, RS_DAY_INSERT, 0, &pIns);
   if (rc == SQLITE_OK) rc = rf_call_stmt(pCall, RS_MONTH_ADD, 0, &pAdd);
   if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pDel, 1, zScope, -1, SQLITE_STATIC);
-  sqlite3_bind_text(pDel, 2, zFrom, -1, SQLITE_STATIC);
-  sqlite3_bind_text(pDel, 3, zTo, -1, SQLITE_STATIC);
-  rc = rf_stmt_exec(pCall, pDel);
+  rc = rf_bind_texts(pDel, 3, zScope, zFrom, zTo);
+  if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pDel);
   /* Days that replace day rows: their months are recomputed whole. */
   if (sqlite3_changes(pCall->db) > 0) bAppend = 0;
   for (i = 0; rc == SQLITE_OK && i < s->nCell; i++) {
@@ -512,13 +523,11 @@ int rf_write_months(RfCall *pCall, const char *zScope) {
   for (i = 0; rc == SQLITE_OK && i < pCall->nMonth; i++) {
     char zFrom[RF_DAY_LEN + 1], zTo[RF_DAY_LEN + 1];
     month_bounds(pCall->azMonth[i], zFrom, zTo);
-    sqlite3_bind_text(pDel, 1, zScope, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pDel, 2, pCall->azMonth[i], -1, SQLITE_STATIC);
-    rc = rf_stmt_exec(pCall, pDel);
-    sqlite3_bind_text(pIns, 1, zScope, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pIns, 2, pCall->azMonth[i], -1, SQLITE_STATIC);
-    sqlite3_bind_text(pIns, 3, zFrom, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pIns, 4, zTo, -1, SQLITE_STATIC);
+    rc = rf_bind_texts(pDel, 2, zScope, pCall->azMonth[i]);
+    if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pDel);
+    if (rc == SQLITE_OK) {
+      rc = rf_bind_texts(pIns, 4, zScope, pCall->azMonth[i], zFrom, zTo);
+    }
     if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pIns);
   }
   pCall->nMonth = 0;
