@@ -163,7 +163,9 @@ static int plan_months(BkPlan *pPlan, int64_t tLo, int64_t tHi,
 }
 
 /* Which rollup level can serve this query's buckets: BK_ROLL_DAY, _MONTH,
-** or BK_ROLL_RAW when none can. */
+** or BK_ROLL_RAW when none can. The rollups hold UTC days: a query in a
+** time zone other than UTC (once BkArgs has one) must return BK_ROLL_RAW
+** here. */
 static int plan_level(const BkCursor *c) {
   const UsageWidth *pW = &c->arg.w;
   if (c->arg.iOrigin % BK_DAY != 0) return BK_ROLL_RAW;
