@@ -58,13 +58,18 @@ int bk_value_error(BkVtab *p, const char *zWhat, sqlite3_value *pVal,
 
 /* Report the connection's last error under this table's name. */
 int bk_db_error(BkVtab *p, int rc) {
-  return usage_vtab_db_error(&p->base, p->db, "usage_buckets", rc);
+  return usage_vtab_error(&p->base, rc, "usage_buckets: %s",
+                          sqlite3_errmsg(p->db));
 }
-
 /* The statement iStmt, prepared on first use. Callers reset it after use. */
 static int stmt_get(BkVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
-  return usage_vtab_stmt(&p->base, p->db, "usage_buckets", azStmtSql[iStmt],
-                         p->zSchema, &p->aStmt[iStmt], ppStmt);
+  if (p->aStmt[iStmt] == 0) {
+    int rc = usage_prepare_persistent(p->db, azStmtSql[iStmt], p->zSchema,
+                                      &p->aStmt[iStmt]);
+    if (rc != SQLITE_OK) return bk_db_error(p, rc);
+  }
+  *ppStmt = p->aStmt[iStmt];
+  return SQLITE_OK;
 }
 
 /* After a statement failed: say "no usage schema" when fact_usage is
@@ -154,6 +159,7 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   (void)idxStr;
 
   cursor_reset(c);
+  memset(p->pStats, 0, sizeof(*p->pStats)); /* usage_buckets_stats() */
   rc = bk_args_read(p, c, idxNum, argc, argv, &pKeyArg);
   if (rc == SQLITE_DONE) return SQLITE_OK; /* no rows */
   if (rc != SQLITE_OK) return rc;
@@ -183,8 +189,7 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
 
   /* Scan, unless a key filter matched no stored key. */
   if (rc == SQLITE_OK && (!c->keys.bFilter || c->keys.nFound > 0)) {
-    rc = bk_scan_rows(p, c, c->arg.bStart ? c->arg.zFrom : 0,
-                      c->arg.bEnd ? c->arg.zTo : 0);
+    rc = bk_rollup_rows(p, c);
   }
   usage_hash_clear(&c->cells.cellMap);
   if (rc == SQLITE_OK) rc = bk_order_result(p, c);
@@ -316,7 +321,6 @@ static int bk_connect(sqlite3 *db, void *pAux, int argc,
                       char **pzErr) {
   BkVtab *p;
   int rc;
-  (void)pAux;
   (void)argc;
   rc = sqlite3_declare_vtab(
       db,
@@ -334,6 +338,7 @@ static int bk_connect(sqlite3 *db, void *pAux, int argc,
   if (p == 0) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->db = db;
+  p->pStats = pAux;
   p->zSchema = sqlite3_mprintf("%s", argv[1]);
   if (p->zSchema == 0) {
     sqlite3_free(p);
@@ -349,6 +354,7 @@ static int bk_disconnect(sqlite3_vtab *pVtab) {
   int i;
   for (i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
   for (i = 0; i < BK_NSCAN; i++) sqlite3_finalize(p->aScan[i]);
+  for (i = 0; i < BK_NROLL; i++) sqlite3_finalize(p->aRoll[i]);
   sqlite3_free(p->zSchema);
   sqlite3_free(p);
   return SQLITE_OK;
@@ -383,7 +389,16 @@ static const sqlite3_module bucketsModule = {
 };
 
 int usage_register_buckets(sqlite3 *db) {
+  BkStats *pStats = sqlite3_malloc(sizeof(*pStats));
   int rc = bk_register_scan(db);
-  if (rc != SQLITE_OK) return rc;
-  return sqlite3_create_module(db, "usage_buckets", &bucketsModule, 0);
+  if (pStats == 0) return SQLITE_NOMEM;
+  memset(pStats, 0, sizeof(*pStats));
+  /* The module owns the connection's stats and frees them last. */
+  if (rc == SQLITE_OK) rc = bk_register_rollup(db, pStats);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(pStats);
+    return rc;
+  }
+  return sqlite3_create_module_v2(db, "usage_buckets", &bucketsModule, pStats,
+                                  sqlite3_free);
 }

@@ -109,6 +109,20 @@ _Static_assert(USAGE_SCOPE_ADA == 0 && USAGE_SCOPE_GROUP == 4 &&
                    USAGE_NSCOPE == 5,
                "scopes index arrays");
 
+/* The rollup reads a table prepares once (usage_buckets_rollup.c), and
+** the sources of a planned piece of a query. */
+enum { BK_ROLL_STATE, BK_ROLL_DIRTY, BK_ROLL_DAYS, BK_ROLL_MONTHS, BK_NROLL };
+enum { BK_ROLL_RAW, BK_ROLL_DAY, BK_ROLL_MONTH };
+
+/* How the last query on a connection was served: usage_buckets_stats(). */
+typedef struct BkStats {
+  int ePlan;            /* BK_ROLL_RAW, BK_ROLL_DAY or BK_ROLL_MONTH */
+  sqlite3_int64 nRaw;   /* fact rows read */
+  sqlite3_int64 nDay;   /* day rollup rows read */
+  sqlite3_int64 nMonth; /* month rollup rows read */
+  int nDirty;           /* dirty days in the range, read raw */
+} BkStats;
+
 typedef struct BkVtab BkVtab;
 typedef struct BkCursor BkCursor;
 typedef struct BkVal BkVal;
@@ -129,6 +143,8 @@ struct BkVtab {
   sqlite3_stmt *aScan[BK_NSCAN]; /* scans prepared so far, by ... */
   int aScanKey[BK_NSCAN];        /* ... their scan key */
   int iScanVictim;               /* which one a new scan replaces */
+  sqlite3_stmt *aRoll[BK_NROLL]; /* rollup reads, prepared on first use */
+  BkStats *pStats;               /* the connection's, the module's pAux */
 };
 
 /* A value of the key column, owned (text and blobs are copies). */
@@ -214,7 +230,9 @@ struct BkScan {
   char zScanTs[USAGE_TS_LEN];
   int64_t iScanBucket, iScanNext;
   sqlite3_int64 iScanSerial;
-  int rcScan; /* the first error of the scan */
+  int rcScan;          /* the first error of the scan */
+  sqlite3_int64 nRow;  /* fact rows read by the query */
+  sqlite3_int64 nRoll; /* rollup rows read by the last rollup read */
 };
 
 /* Position (usage_buckets_cells.c): the current row is (iBucket,
@@ -290,6 +308,19 @@ static inline int bk_id_lookup(const BkKeys *pKeys, sqlite3_int64 iId) {
 int bk_scan_rows(BkVtab *p, BkCursor *c, const char *zFrom, const char *zTo);
 /* Report a bucket start outside the years 0000-9999. */
 int bk_bucket_range_error(BkVtab *p, int64_t t);
+/* The dense key of a row's key value, or -1 to skip the row. */
+int bk_row_key(BkCursor *c, sqlite3_value *pVal, int *piKey);
+/* Forget the bucket of the last row read, so the next row finds its own;
+** the serial keeps rising, so no key's cached cell carries over. */
+void bk_scan_restart(BkCursor *c);
+
+/* ---- usage_buckets_rollup.c -------------------------------------------- */
+
+/* Accumulate the query's range into the cells, from the rollups where
+** they hold it and from fact rows elsewhere. */
+int bk_rollup_rows(BkVtab *p, BkCursor *c);
+/* Register usage__buckets_roll() and usage_buckets_stats(). */
+int bk_register_rollup(sqlite3 *db, BkStats *pStats);
 /* Register the scan's internal aggregate usage__buckets_add(). */
 int bk_register_scan(sqlite3 *db);
 

@@ -35,7 +35,7 @@ int bk_bucket_range_error(BkVtab *p, int64_t t) {
 }
 
 /* The dense key of a scanned row's key value, or -1 to skip the row. */
-static int row_key(BkCursor *c, sqlite3_value *pVal, int *piKey) {
+int bk_row_key(BkCursor *c, sqlite3_value *pVal, int *piKey) {
   int k = -1, rc = SQLITE_OK;
   switch (c->arg.eScope) {
     case USAGE_SCOPE_ADA: k = c->keys.iAdaKey; break;
@@ -82,6 +82,7 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
   int k, iCell = 0, j, rc;
   BkKey *pKey;
   BkCell *pCell;
+  c->scan.nRow++;
   if (c->scan.iScanSerial == 0 || nTs != USAGE_TS_LEN ||
       memcmp(zTs, c->scan.zScanTs, USAGE_TS_LEN) != 0) {
     int64_t t;
@@ -103,7 +104,7 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
       c->scan.iScanSerial++;
     }
   }
-  rc = row_key(c, apCol[1], &k);
+  rc = bk_row_key(c, apCol[1], &k);
   if (rc != SQLITE_OK || k < 0) return rc;
   assert(k < c->keys.nKey);
   pKey = &c->keys.aKey[k];
@@ -164,18 +165,15 @@ static void bk_add_final(sqlite3_context *ctx) {
   sqlite3_result_null(ctx);
 }
 
-/* The aggregate the scan statements call: internal, so DIRECTONLY. */
 int bk_register_scan(sqlite3 *db) {
   return sqlite3_create_function(db, "usage__buckets_add", 3 + BK_NSUM,
                                  SQLITE_UTF8 | SQLITE_DIRECTONLY, 0, 0,
                                  bk_add_step, bk_add_final);
 }
 
-/* A scan key packs the scope (3 bits), the bounds, the sums and keyed. */
+/* The key of a scan statement: what its SQL depends on. */
 _Static_assert(USAGE_NSCOPE <= 8 && 5 + BK_NSUM <= 11,
                "a scan key's fields do not overlap");
-
-/* The key of a scan statement: what its SQL depends on. */
 static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
   int eKind = eScope == USAGE_SCOPE_GROUP ? USAGE_SCOPE_USER : eScope;
   return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 11);
@@ -299,6 +297,13 @@ static int scan_is_keyed(BkVtab *p, BkCursor *c, int *pbKeyed) {
   return rc;
 }
 
+void bk_scan_restart(BkCursor *c) {
+  memset(c->scan.zScanTs, 0, sizeof(c->scan.zScanTs));
+  c->scan.iScanBucket = INT64_MAX;
+  c->scan.iScanNext = INT64_MIN;
+  c->scan.rcScan = SQLITE_OK;
+}
+
 /* Step a bound scan statement to its end and reset it. */
 static int scan_run(BkVtab *p, BkCursor *c, sqlite3_stmt *pStmt) {
   int rcStep;
@@ -330,8 +335,7 @@ int bk_scan_rows(BkVtab *p, BkCursor *c, const char *zFrom, const char *zTo) {
                    &pStmt);
   }
   if (rc != SQLITE_OK) return rc;
-  c->scan.iScanSerial = 0;
-  c->scan.rcScan = SQLITE_OK;
+  bk_scan_restart(c);
   rc = sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK && zFrom) {
     rc = sqlite3_bind_text(pStmt, 2, zFrom, -1, SQLITE_STATIC);

@@ -22,6 +22,7 @@ public class JavaJdbc {
         ins.setString(1, "2024-03-01T11:00:00Z"); ins.setDouble(2, 2.25); ins.setDouble(3, 450);
         ins.executeUpdate();
       }
+      st.execute("SELECT usage_refresh()");  // the rollups, in the same transaction
       c.commit();
       try (ResultSet rs = st.executeQuery(
           "SELECT bucket_start, key, busy_kwh, samples FROM usage_buckets('project', 'day')")) {

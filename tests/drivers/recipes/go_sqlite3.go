@@ -34,6 +34,9 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	if _, err := tx.Exec("SELECT usage_refresh()"); err != nil { // the rollups, in the same transaction
+		log.Fatal(err)
+	}
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)
 	}

@@ -8,6 +8,7 @@ const insert = db.prepare("INSERT INTO usage_ingest(ts, scope, cloud_project_nam
 db.exec("BEGIN");
 insert.run("2024-03-01T10:00:00Z", 1.5, 300);
 insert.run("2024-03-01T11:00:00Z", 2.25, 450);
+db.exec("SELECT usage_refresh()");  // the rollups, in the same transaction
 db.exec("COMMIT");
 const rows = db.prepare("SELECT bucket_start, key, busy_kwh, samples FROM usage_buckets('project', 'day')");
 for (const row of rows.all()) {

@@ -12,6 +12,7 @@ my $insert = $dbh->prepare("INSERT INTO usage_ingest(ts, scope, cloud_project_na
 $dbh->begin_work;
 $insert->execute("2024-03-01T10:00:00Z", 1.5, 300);
 $insert->execute("2024-03-01T11:00:00Z", 2.25, 450);
+$dbh->do("SELECT usage_refresh()");  # the rollups, in the same transaction
 $dbh->commit;
 my $rows = $dbh->selectall_arrayref(
   "SELECT bucket_start, key, busy_kwh, samples FROM usage_buckets('project', 'day')");

@@ -14,6 +14,7 @@ foreach ([["2024-03-01T10:00:00Z", 1.5, 300], ["2024-03-01T11:00:00Z", 2.25, 450
   $insert->execute();
   $insert->reset();
 }
+$db->exec("SELECT usage_refresh()");  // the rollups, in the same transaction
 $db->exec("COMMIT");
 $res = $db->query("SELECT bucket_start, key, busy_kwh, samples FROM usage_buckets('project', 'day')");
 while ($row = $res->fetchArray(SQLITE3_NUM)) {

@@ -12,6 +12,7 @@ with conn:  # one transaction; APSW has no implicit one
         " VALUES (?, 'project', ?, ?, ?)",
         [("2024-03-01T10:00:00Z", "physics", 1.5, 300.0),
          ("2024-03-01T11:00:00Z", "physics", 2.25, 450.0)])
+    cur.execute("SELECT usage_refresh()")  # the rollups, in the same transaction
 for row in cur.execute("SELECT bucket_start, key, busy_kwh, samples"
                        " FROM usage_buckets('project', 'day')"):
     print(*row, sep="|")

@@ -7,5 +7,6 @@ dbWithTransaction(con, dbExecute(con,
   "INSERT INTO usage_ingest(ts, scope, cloud_project_name, busy_kwh, busy_gCo2eq)
    VALUES (?, 'project', 'physics', ?, ?)",
   params = list(c("2024-03-01T10:00:00Z", "2024-03-01T11:00:00Z"), c(1.5, 2.25), c(300, 450))))
+dbGetQuery(con, "SELECT usage_refresh()")  # the rollups, after the batch
 rows <- dbGetQuery(con, "SELECT bucket_start, key, busy_kwh, samples FROM usage_buckets('project', 'day')")
 writeLines(do.call(paste, c(rows, sep = "|")))

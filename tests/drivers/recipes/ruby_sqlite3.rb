@@ -10,6 +10,7 @@ db.transaction do
     db.execute("INSERT INTO usage_ingest(ts, scope, cloud_project_name, busy_kwh, busy_gCo2eq) " \
                "VALUES (?, 'project', 'physics', ?, ?)", [ts, kwh, g])
   end
+  db.execute("SELECT usage_refresh()") # the rollups, in the same transaction
 end
 db.execute("SELECT bucket_start, key, busy_kwh, samples FROM usage_buckets('project', 'day')") do |row|
   puts row.join("|")

@@ -9,6 +9,7 @@ db transaction {
     db eval {INSERT INTO usage_ingest(ts, scope, cloud_project_name, busy_kwh, busy_gCo2eq)
              VALUES ($ts, 'project', 'physics', $kwh, $g)}
   }
+  db eval {SELECT usage_refresh()} ;# the rollups, in the same transaction
 }
 db eval {SELECT bucket_start, key, busy_kwh, samples FROM usage_buckets('project', 'day')} {
   puts "$bucket_start|$key|$busy_kwh|$samples"
