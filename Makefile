@@ -25,6 +25,7 @@ LDFLAGS  = -shared $(EXTRA_LDFLAGS)
 EXT_SRC    = $(sort $(wildcard ext/*.c))
 EXT_HDR    = $(wildcard ext/*.h)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
+CHECKS     = $(sort $(wildcard sql/check/*.sql))
 
 .PHONY: all deps demo test test-asan unit bench fuzz cluster-test install uninstall clean
 
@@ -35,9 +36,14 @@ $(O)/usage_sql.c: $(MIGRATIONS) scripts/sql2c
 	@mkdir -p $(O)
 	scripts/sql2c $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c
+# The SQL of usage_check() (sql/check), likewise.
+$(O)/usage_check_sql.c: $(CHECKS) scripts/sqlfiles2c
 	@mkdir -p $(O)
-	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(LDFLAGS) -lm
+	scripts/sqlfiles2c usage_check_sql $(CHECKS) > $@.tmp && mv $@.tmp $@
+
+$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/usage_check_sql.c
+	@mkdir -p $(O)
+	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(O)/usage_check_sql.c $(LDFLAGS) -lm
 
 # C unit tests (check) for the SQLite-free timestamp and bucket layer.
 $(O)/test_time: tests/unit/test_time.c ext/usage_time.c ext/usage_time.h

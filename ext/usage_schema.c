@@ -330,3 +330,16 @@ int usage_register_schema(sqlite3 *db) {
   }
   return rc;
 }
+
+/* For usage_check.c: the reference schema, the version recorded in zSchema,
+** and the first column difference of one table or view (NULL if none). */
+int usage_schema_reference(sqlite3 **ppRef, char **pzErr) {
+  return open_reference(ppRef, pzErr);
+}
+int usage_schema_version(sqlite3 *db, const char *zSchema, sqlite3_int64 *pV) {
+  return read_version(db, zSchema, pV);
+}
+int usage_schema_column_diff(sqlite3 *db, const char *zSchema, sqlite3 *pRef,
+                             const char *zName, char **pzDiff) {
+  return compare_columns(db, zSchema, pRef, zName, pzDiff);
+}
