@@ -151,6 +151,24 @@ static int check_version(sqlite3 *db, CheckList *pList, int *pCurrent) {
                                       ? ": run usage_init() to upgrade" : ""));
 }
 
+/* Do two SQL texts agree, letter case and runs of white space aside? */
+static int same_sql(const char *a, const char *b) {
+  while (*a || *b) {
+    int sa = (*a == ' ' || *a == '\n' || *a == '\t' || *a == '\r');
+    int sb = (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r');
+    if (sa || sb) {
+      if (!(sa && sb)) return 0;
+      while (*a == ' ' || *a == '\n' || *a == '\t' || *a == '\r') a++;
+      while (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r') b++;
+      continue;
+    }
+    if (sqlite3_strnicmp(a, b, 1) != 0) return 0;
+    a++;
+    b++;
+  }
+  return 1;
+}
+
 /* How one object of the reference differs in main, or NULL when it agrees
 ** (*pzDiff stays NULL). */
 static int object_diff(sqlite3 *db, sqlite3 *pRef, sqlite3_stmt *pFind,
@@ -169,7 +187,7 @@ static int object_diff(sqlite3 *db, sqlite3 *pRef, sqlite3_stmt *pFind,
       *pzDiff = sqlite3_mprintf("it is a %s", zHaveType ? zHaveType : "?");
     } else if (strcmp(zType, "table") == 0 || strcmp(zType, "view") == 0) {
       rc = usage_schema_column_diff(db, "main", pRef, zName, pzDiff);
-    } else if (zSql && (zHaveSql == 0 || sqlite3_stricmp(zHaveSql, zSql) != 0)) {
+    } else if (zSql && (zHaveSql == 0 || !same_sql(zHaveSql, zSql))) {
       *pzDiff = sqlite3_mprintf("its SQL is %s where usage expects %s",
                                 zHaveSql ? zHaveSql : "NULL", zSql);
     }
