@@ -1,29 +1,39 @@
 /*
 ** host.c: the fault-injection host of tests/t_fault_oom and t_fault_ioerr.
 **
-**   fault_host oom   EXT.so REPO WORKDIR [FLOOR]
-**   fault_host ioerr EXT.so REPO WORKDIR [FLOOR]
+**   fault_host oom   EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]
+**   fault_host ioerr EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]
 **
 ** Linked with the system libsqlite3; loads the extension (an ASan+UBSan
 ** build) with sqlite3_load_extension. Prints one "ok - ..." or "not ok -
-** ..." line per scenario and mode, "# N fault points" per suite, and a check
-** that N is at least FLOOR.
+** ..." line per scenario and mode, "# N fault points", and, given FLOOR > 0,
+** a check that N is at least FLOOR. Environment: FAULT_ONLY=transient or
+** persistent (oom), FAULT_SYNC=NORMAL or FULL (ioerr) run one mode; to
+** study one failure, FAULT_N=n tries allocation n only, FAULT_BT=1 prints
+** the stack of the failing allocation, FAULT_DEBUG='SQL' prints what SQL
+** returns on the fresh connection of a failing check.
 **
 ** oom: SQLITE_CONFIG_MALLOC installs a counting allocator before
 ** sqlite3_initialize(). Each scenario runs with allocation N failing, for N =
 ** 1, 2, ... until a run completes without reaching N: "transient" fails that
-** allocation alone, "persistent" it and every later one. Runs share the
-** process (no fork): each starts from a copy of the pristine database and
-** ends with every connection closed, so the count of live allocations must
-** be back where it was (a leak of that run), and LeakSanitizer checks the
-** whole process at exit.
+** allocation alone, "persistent" it and every later one. The run without
+** faults is made once, armed: at its allocation N the process forks, and
+** the child fails that allocation, finishes the run and checks everything
+** (oom_child_checks), while the parent carries on to N + 1. So each fault
+** point costs one fork and the rest of one run, not a run from the start.
+** The database is an in-memory one (memdb, shared by name so that a fresh
+** connection can open it), copied from the pristine file; the child's
+** copy is its own. The count of live allocations must be back where it was
+** once the child has closed every connection (a leak of that run), and
+** LeakSanitizer checks the parent at exit. SQLite runs single-threaded: a
+** child could never release a recursive mutex its parent's thread held.
 **
 ** ioerr: the VFS shim (vfs_shim.c) fails call N of one kind; each run is a
 ** forked child that opens the WAL database through the shim, runs the
 ** scenario to its first failure and exits without closing, as a crash would
 ** leave the files; the parent then checks them through the real VFS.
 **
-** What a run must show is in check_oom_run() and check_io_run().
+** What a run must show is in oom_child_checks() and check_io_run().
 */
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -533,11 +543,14 @@ static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
   if (rc != SQLITE_OK && !sqlite3_get_autocommit(db)) {
     if (txn_start(p, iFail) == iFail) {
       /* The failed statement ran outside any BEGIN of the scenario, yet a
-      ** transaction is open: its own, left behind, uncommitted. Counted, not
-      ** failed: out of memory inside a function stays set until the calling
-      ** statement ends, so once DDL has expired every prepared statement the
-      ** function cannot roll back (see upgrade() in usage_schema.c). The
-      ** database must then be as before once rolled back. */
+      ** transaction is open: its own savepoint, left behind, uncommitted.
+      ** Counted, not failed. Inside a function, out of memory stays set on
+      ** the connection until the calling statement ends (SQLite clears it
+      ** only when no statement runs), so from then on usage_init() cannot
+      ** prepare even ROLLBACK TO; and SQLite rolls back by itself only
+      ** after statements that read the database, which SELECT usage_init()
+      ** does not. What holds: the database is unchanged for every other
+      ** connection, and after ROLLBACK it is as before (checked below). */
       bLeftOpen = 1;
       sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
     } else {
@@ -637,7 +650,7 @@ static long long sweep_oom(const Scenario *p, int bPersist) {
   sqlite3_close(db);
   if (w.nLeftOpen) {
     printf("# %s, %s: %lld failures left the statement's own transaction open "
-           "(out of memory is sticky inside a function, see upgrade() in usage_schema.c); "
+           "(out of memory is sticky inside a function: see oom_child_checks()); "
            "rolled back, the database was as before\n", p->zName,
            bPersist ? "persistent" : "transient", w.nLeftOpen);
   }
