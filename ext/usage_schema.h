@@ -18,5 +18,7 @@ int usage_schema_reference(sqlite3 **ppRef, char **pzErr);
 int usage_schema_version(sqlite3 *db, const char *zSchema, sqlite3_int64 *pV);
 int usage_schema_column_diff(sqlite3 *db, const char *zSchema, sqlite3 *pRef,
                              const char *zName, char **pzDiff);
+/* usage_drop() (usage_drop.c), registered by usage_register_check(). */
+int usage_drop_register(sqlite3 *db);
 
 #endif /* USAGE_SCHEMA_H */
