@@ -264,21 +264,34 @@ static int run_migrations(sqlite3 *db, const char *zSchema, sqlite3_int64 v,
 
 /* Bring zSchema to the latest version inside one savepoint. */
 static int upgrade(sqlite3 *db, const char *zSchema, sqlite3_int64 v, char **pzErr) {
-  int rc = sqlite3_exec(db, "SAVEPOINT usage_init", 0, 0, 0);
+  sqlite3_stmt *pReader = 0;
+  int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master", -1, &pReader, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "SAVEPOINT usage_init", 0, 0, 0);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("usage_init: cannot start a savepoint: %s",
-                             sqlite3_errmsg(db));
+    *pzErr = rc == SQLITE_NOMEM ? 0 : sqlite3_mprintf(
+        "usage_init: cannot start a savepoint: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(pReader);
     return rc;
   }
   if (v == 0) rc = check_existing_shapes(db, zSchema, pzErr);
   if (rc == SQLITE_OK && *pzErr == 0) rc = run_migrations(db, zSchema, v, pzErr);
   if (rc == SQLITE_OK && *pzErr == 0) {
     rc = sqlite3_exec(db, "RELEASE usage_init", 0, 0, 0);
-    if (rc == SQLITE_OK) return rc; /* else undo, or a later COMMIT keeps it */
+  } else if (rc == SQLITE_OK) {
+    rc = SQLITE_ERROR;
   }
-  sqlite3_exec(db, "ROLLBACK TO usage_init", 0, 0, 0);
-  sqlite3_exec(db, "RELEASE usage_init", 0, 0, 0);
-  return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+  /* On failure, undo. Out of memory inside a function stays set until the
+  ** calling statement ends, so then nothing more can be parsed, not even
+  ** ROLLBACK TO; a prepared reader that runs into it makes SQLite roll the
+  ** transaction back, as for any statement out of memory (unless DDL has
+  ** since expired it: then the savepoint stays open, uncommitted). */
+  if (rc != SQLITE_OK &&
+      sqlite3_exec(db, "ROLLBACK TO usage_init; RELEASE usage_init", 0, 0, 0) &&
+      !sqlite3_get_autocommit(db)) {
+    sqlite3_step(pReader);
+  }
+  sqlite3_finalize(pReader);
+  return rc;
 }
 
 /* usage_init([schema]): create or upgrade the schema; returns its version. */

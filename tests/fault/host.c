@@ -549,8 +549,10 @@ static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
       ** only when no statement runs), so from then on usage_init() cannot
       ** prepare even ROLLBACK TO; and SQLite rolls back by itself only
       ** after statements that read the database, which SELECT usage_init()
-      ** does not. What holds: the database is unchanged for every other
-      ** connection, and after ROLLBACK it is as before (checked below). */
+      ** does not (so upgrade() steps a reader it prepared first, which works
+      ** until DDL has expired it). What holds: the database is unchanged
+      ** for every other connection, and after ROLLBACK it is as before
+      ** (checked below). */
       bLeftOpen = 1;
       sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
     } else {
