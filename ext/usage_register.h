@@ -19,6 +19,7 @@ int usage_register_schema(sqlite3 *db);    /* usage_schema.c */
 int usage_register_ingest(sqlite3 *db);    /* usage_ingest.c */
 int usage_register_buckets(sqlite3 *db);   /* usage_buckets.c */
 int usage_register_rollups(sqlite3 *db);   /* usage_refresh.c */
+int usage_register_check(sqlite3 *db);     /* usage_check.c */
 
 /* usage_zone_func.c: usage_local and usage_tz_version. */
 int usage_register_zone_functions(sqlite3 *db);
