@@ -1,9 +1,8 @@
 /*
 ** scenarios.c: the workloads whose every fault point the suites try.
 **
-** A new workload is one more entry in oom[] or io[] below (e.g. once they
-** land: {"usage_refresh()", ...} with steps "SELECT usage_refresh()", and
-** the intensity-driven re-derivation as an INSERT INTO usage_intensity).
+** A new workload is one more entry in oom[] or io[] below (e.g. the
+** intensity-driven re-derivation as an INSERT INTO usage_intensity).
 ** Amounts are exact binary fractions, so every total is exact and the
 ** I/O checks can compare sums with ==.
 */
@@ -124,12 +123,14 @@ static Step *csv_steps(int *pn) {
     char zLine[256];
     static const char *const azScope[] = {"project", "machine", "user", "ada"};
     int s = i % 4;
-    snprintf(zLine, sizeof(zLine), "2024-04-%02d %02d:30:00+01:00,%s,%s,%s,%s,%d,%d,%g,%s,%d,,%s",
+    snprintf(zLine, sizeof(zLine),
+             "2024-04-%02d %02d:30:00+01:00,%s,%s,%s,%s,%d,%d,%g,%s,%d,,%s",
              1 + i / 8, i % 24, azScope[s], s == 0 ? "csvproj" : "",
              s == 1 ? "csvnode" : "", s == 2 ? "csvuser" : "", i * 10, 3600 - i,
              i * 0.25, i % 2 ? "" : "0.5", i * 3, i % 3 ? "" : "190.5");
-    a[i + 1].zSql = "INSERT INTO usage_ingest VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                    "?8, ?9, ?10, ?11, ?12)";
+    a[i + 1].zSql =
+        "INSERT INTO usage_ingest VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12)";
     a[i + 1].nBind = 12;
     a[i + 1].azBind = csv_fields(zLine, 12);
   }
@@ -144,24 +145,62 @@ Scenario *scenarios_oom(int *pn) {
       "SELECT usage_ts('2024-03-01 10:00+01:00')"};
   static const char *const azInit[] = {"SELECT usage_init()"};
   static const char *const azBulk[] = {"BEGIN", zIngest200, "COMMIT"};
-  static Scenario a[6];
+  static const char *const azRefresh[] = {
+      "SELECT usage_refresh()",
+      "SELECT count(*), total(busy_kwh) FROM usage_buckets('project', 'day')"};
+  static Scenario a[7];
   char *zBucketSetup = malloc(sizeof(zBase) + sizeof(zBucketData));
   memcpy(zBucketSetup, zBase, sizeof(zBase) - 1);
   memcpy(zBucketSetup + sizeof(zBase) - 1, zBucketData, sizeof(zBucketData));
-  a[0] = (Scenario){"loading the extension", 0, 0, 0, 0, 0, 3, steps(3, azLoad)};
-  a[1] = (Scenario){"usage_init() on an empty database", 0, 0, 0, 0, 0, 1,
-                    steps(1, azInit)};
+  a[0] =
+      (Scenario){"loading the extension", 0, 0, 0, 0, 0, 3, steps(3, azLoad)};
+  a[1] = (Scenario){
+      "usage_init() on an empty database", 0, 0, 0, 0, 0, 1, steps(1, azInit)};
   a[2] = (Scenario){"usage_init() upgrading a version-1 database",
-                    "sql/migrations/001_seed_schema.sql", zV1, 0, 0, 0, 1,
+                    "sql/migrations/001_seed_schema.sql",
+                    zV1,
+                    0,
+                    0,
+                    0,
+                    1,
                     steps(1, azInit)};
-  a[3] = (Scenario){"a 200-row ingest creating dimension rows in one transaction",
-                    0, zBase, 0, 0, 0, 3, steps(3, azBulk)};
-  a[4] = (Scenario){"usage_buckets for every scope, fill 'zero', key filters", 0,
-                    zBucketSetup, 0, 0, 0, 5, steps(5, azBuckets)};
-  a[5] = (Scenario){"the .import loop: 20 CSV lines bound as text in one transaction",
-                    0, zBase, 0, 0, 0, 0, 0};
+  a[3] =
+      (Scenario){"a 200-row ingest creating dimension rows in one transaction",
+                 0,
+                 zBase,
+                 0,
+                 0,
+                 0,
+                 3,
+                 steps(3, azBulk)};
+  a[4] = (Scenario){"usage_buckets for every scope, fill 'zero', key filters",
+                    0,
+                    zBucketSetup,
+                    0,
+                    0,
+                    0,
+                    5,
+                    steps(5, azBuckets)};
+  a[5] = (Scenario){
+      "the .import loop: 20 CSV lines bound as text in one transaction",
+      0,
+      zBase,
+      0,
+      0,
+      0,
+      0,
+      0};
   a[5].aStep = csv_steps(&a[5].nStep);
-  *pn = 6;
+  a[6] = (Scenario){
+      "usage_refresh() building every scope, then a query on rollups",
+      0,
+      zBucketSetup,
+      0,
+      0,
+      0,
+      2,
+      steps(2, azRefresh)};
+  *pn = 7;
   return a;
 }
 
@@ -170,31 +209,61 @@ Scenario *scenarios_oom(int *pn) {
 static void batch_step(Step *p, int b) {
   char z[1024];
   int i;
-  snprintf(z, sizeof(z),
-           "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE "
-           "i < %d) INSERT INTO usage_ingest(ts, scope, cloud_project_name, busy_kwh, "
-           "idle_kwh, busy_gCo2eq) SELECT printf('2024-05-%02d %%02d:00', i %% 24),"
-           " 'project', 'batch%d-' || (i %% 5), (i %% 8) * 0.125 + %d, (i %% 4) * 0.0625,"
-           " i * 1.5 FROM n", BATCH_ROWS - 1, 1 + b, b, b);
+  snprintf(
+      z, sizeof(z),
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE "
+      "i < %d) INSERT INTO usage_ingest(ts, scope, cloud_project_name, busy_kwh, "
+      "idle_kwh, busy_gCo2eq) SELECT printf('2024-05-%02d %%02d:00', i %% 24),"
+      " 'project', 'batch%d-' || (i %% 5), (i %% 8) * 0.125 + %d, (i %% 4) * 0.0625,"
+      " i * 1.5 FROM n",
+      BATCH_ROWS - 1, 1 + b, b, b);
   p->zSql = dup(z);
   p->kwh = 0;
-  for (i = 0; i < BATCH_ROWS; i++) p->kwh += (i % 8) * 0.125 + b + (i % 4) * 0.0625;
+  for (i = 0; i < BATCH_ROWS; i++)
+    p->kwh += (i % 8) * 0.125 + b + (i % 4) * 0.0625;
 }
 
 Scenario *scenarios_ioerr(int *pn) {
   static const char *const azInit[] = {"SELECT usage_init()"};
-  static Scenario a[2];
+  static Scenario a[3];
   static const char zTotal[] =
       "SELECT total(busy_kwh) + total(idle_kwh) FROM usage_buckets('project', 'day')";
   Step *aBatch = calloc(N_BATCH + 1, sizeof(Step));
   int b;
   for (b = 0; b < N_BATCH; b++) batch_step(&aBatch[b], b);
   aBatch[N_BATCH].zSql = "PRAGMA wal_checkpoint(TRUNCATE)";
-  a[0] = (Scenario){"batches of ingest, then wal_checkpoint(TRUNCATE)", 0, zBase, 1,
-                    zTotal, 0.75, N_BATCH + 1, aBatch};
+  a[0] = (Scenario){"batches of ingest, then wal_checkpoint(TRUNCATE)",
+                    0,
+                    zBase,
+                    1,
+                    zTotal,
+                    0.75,
+                    N_BATCH + 1,
+                    aBatch};
   a[1] = (Scenario){"the migration of a version-1 database",
-                    "sql/migrations/001_seed_schema.sql", zV1, 1, zTotal, V1_KWH, 1,
+                    "sql/migrations/001_seed_schema.sql",
+                    zV1,
+                    1,
+                    zTotal,
+                    V1_KWH,
+                    1,
                     steps(1, azInit)};
-  *pn = 2;
+  /* The same batches, each followed by usage_refresh(), which adds no kWh. */
+  {
+    Step *aRefresh = calloc(2 * N_BATCH, sizeof(Step));
+    for (b = 0; b < N_BATCH; b++) {
+      aRefresh[2 * b] = aBatch[b];
+      aRefresh[2 * b + 1].zSql = "SELECT usage_refresh()";
+    }
+    a[2] = (Scenario){"batches of ingest, each followed by usage_refresh()",
+                      0,
+                      zBase,
+                      1,
+                      zTotal,
+                      0.75,
+                      2 * N_BATCH,
+                      aRefresh};
+  }
+  *pn = 3;
   return a;
 }
