@@ -57,6 +57,7 @@ int sqlite3_usage_init(sqlite3 *db, char **pzErrMsg,
   if (rc == SQLITE_OK) rc = usage_register_schema(db);
   if (rc == SQLITE_OK) rc = usage_register_ingest(db);
   if (rc == SQLITE_OK) rc = usage_register_buckets(db);
+  if (rc == SQLITE_OK) rc = usage_register_energy(db);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   if (rc != SQLITE_OK) {
     *pzErrMsg = sqlite3_mprintf("usage: cannot register: %s", sqlite3_errmsg(db));

@@ -80,5 +80,6 @@ int usage_register_functions(sqlite3 *db);
 int usage_register_schema(sqlite3 *db);
 int usage_register_ingest(sqlite3 *db);
 int usage_register_buckets(sqlite3 *db);
+int usage_register_energy(sqlite3 *db);
 
 #endif /* USAGE_H */

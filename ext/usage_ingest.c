@@ -30,7 +30,7 @@
 */
 #include <string.h>
 
-#include "usage.h"
+#include "usage_energy.h"
 SQLITE_EXTENSION_INIT3
 
 typedef struct IngestDef IngestDef;
@@ -63,15 +63,22 @@ static const char *const azStmtSql[ST_COUNT] = {
   "group_id = COALESCE(excluded.group_id, group_id)",
   "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, user_id, "
   "busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, "
-  "busy_gCo2eq, idle_gCo2eq, intensity_gCo2eq_kwh) "
-  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+  "busy_gCo2eq, idle_gCo2eq, intensity_gCo2eq_kwh, energy_source, "
+  "carbon_source, carbon_coverage, covered_kwh, intensity_given) "
+  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+  "?16, ?17) "
   "ON CONFLICT(scope, ts, COALESCE(project_id, -1), COALESCE(machine_id, -1), "
   "COALESCE(user_id, '')) DO UPDATE SET "
   "busy_cpu_seconds_total = excluded.busy_cpu_seconds_total, "
   "idle_cpu_seconds_total = excluded.idle_cpu_seconds_total, "
   "busy_kwh = excluded.busy_kwh, idle_kwh = excluded.idle_kwh, "
   "busy_gCo2eq = excluded.busy_gCo2eq, idle_gCo2eq = excluded.idle_gCo2eq, "
-  "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh",
+  "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh, "
+  "energy_source = excluded.energy_source, "
+  "carbon_source = excluded.carbon_source, "
+  "carbon_coverage = excluded.carbon_coverage, "
+  "covered_kwh = excluded.covered_kwh, "
+  "intensity_given = excluded.intensity_given",
   "INSERT INTO \"%w\".map_user_project(user_id, project_id) VALUES (?1, ?2) "
   "ON CONFLICT DO NOTHING",
   "INSERT INTO \"%w\".map_project_machine(project_id, machine_id) "
@@ -138,6 +145,7 @@ struct IngestVtab {
   char *zFailure;                 /* its error, kept until the transaction ends */
   DimCache cache;                 /* names resolved by the current statement */
   FactBinds binds;                /* what ST_FACT_UPSERT's parameters hold */
+  UsageDeriver *pDeriver;         /* energy and carbon a row leaves out */
 };
 
 /* A scan over the rows, through one prepared SELECT. */
@@ -468,6 +476,67 @@ static int fact_bind_row(IngestVtab *p, sqlite3_stmt *pUpsert, const char *zTs,
   return rc;
 }
 
+/* Is a value NULL, or '' (how a CSV writes NULL)? */
+static int is_blank(sqlite3_value *pVal) {
+  int eType = sqlite3_value_type(pVal);
+  return eType == SQLITE_NULL ||
+         (eType == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0);
+}
+
+/* Derive the energy and carbon the row leaves out, and bind the fact's
+** provenance (?13 .. ?17). */
+static int fact_derive(IngestVtab *p, sqlite3_stmt *pUpsert, sqlite3_value **a,
+                       int64_t t, int eScope, const sqlite3_int64 *aId,
+                       int *aIsNull, double *aAmount) {
+  UsageFact f;
+  int rc = SQLITE_OK;
+  memset(&f, 0, sizeof(f));
+  f.t = t;
+  f.eScope = eScope;
+  f.iMachine = aId[1];
+  f.busyCpu = aAmount[IN_BUSY_CPU];
+  f.idleCpu = aAmount[IN_IDLE_CPU];
+  f.bEnergyModel = is_blank(a[IN_BUSY_KWH]) && is_blank(a[IN_IDLE_KWH]);
+  f.bCarbonDerived = is_blank(a[IN_BUSY_G]) && is_blank(a[IN_IDLE_G]);
+  f.bIntensityGiven = !aIsNull[IN_INTENSITY];
+  f.busyKwh = aAmount[IN_BUSY_KWH];
+  f.idleKwh = aAmount[IN_IDLE_KWH];
+  f.busyG = aAmount[IN_BUSY_G];
+  f.idleG = aAmount[IN_IDLE_G];
+  f.bIntensityNull = aIsNull[IN_INTENSITY];
+  f.intensity = aAmount[IN_INTENSITY];
+  if (f.bEnergyModel || f.bCarbonDerived) {
+    char *zErr = 0;
+    rc = usage_derive(p->pDeriver, p->pDef->zName, &f, &zErr);
+    if (rc != SQLITE_OK) {
+      if (zErr == 0) return SQLITE_NOMEM;
+      sqlite3_free(p->base.zErrMsg);
+      p->base.zErrMsg = zErr;
+      return rc;
+    }
+  } else {
+    f.eCarbonSource = USAGE_CARBON_GIVEN;
+    f.coverage = 1.0;
+    f.coveredKwh = f.busyKwh + f.idleKwh;
+  }
+  aAmount[IN_BUSY_KWH] = f.busyKwh;
+  aAmount[IN_IDLE_KWH] = f.idleKwh;
+  aAmount[IN_BUSY_G] = f.busyG;
+  aAmount[IN_IDLE_G] = f.idleG;
+  aAmount[IN_INTENSITY] = f.intensity;
+  aIsNull[IN_INTENSITY] = f.bIntensityNull;
+  rc = sqlite3_bind_text(pUpsert, 13, f.bEnergyModel ? "model" : "given", -1,
+                         SQLITE_STATIC);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_text(pUpsert, 14, usage_carbon_source_name(f.eCarbonSource),
+                           -1, SQLITE_STATIC);
+  }
+  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 15, f.coverage);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 16, f.coveredKwh);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(pUpsert, 17, f.bIntensityGiven);
+  return rc;
+}
+
 /* INSERT INTO usage_ingest: check the row, resolve its key, upsert the fact. */
 static int insert_fact(IngestVtab *p, sqlite3_value **a) {
   static const char *const azKey[3] = {"cloud_project_name", "machine_name",
@@ -481,6 +550,7 @@ static int insert_fact(IngestVtab *p, sqlite3_value **a) {
   double aAmount[IN_NCOL];
   sqlite3_stmt *pUpsert;
   int i, rc, bNoMem = 0, eScope = USAGE_SCOPE_ADA;
+  int64_t t = 0;
   char *zErr;
 
   for (i = 0; i < 3; i++) {
@@ -508,6 +578,9 @@ static int insert_fact(IngestVtab *p, sqlite3_value **a) {
     eScope = USAGE_SCOPE_PROJECT + i;
     rc = dim_id(p, aFind[i], azName[i], anName[i], &aId[i]);
   }
+  if (rc != SQLITE_OK) return rc;
+  usage_time_parse_canonical(zTs, USAGE_TS_LEN, &t);
+  rc = fact_derive(p, pUpsert, a, t, eScope, aId, aIsNull, aAmount);
   if (rc != SQLITE_OK) return rc;
   rc = fact_bind_row(p, pUpsert, zTs, eScope, aId, azName[2], anName[2],
                      aIsNull, aAmount);
@@ -746,13 +819,16 @@ static int ingest_connect(sqlite3 *db, void *pAux, int argc,
   p->db = db;
   p->pDef = pDef;
   p->zSchema = sqlite3_mprintf("%s", argv[1]);
-  if (p->zSchema == 0) {
+  p->pDeriver = p->zSchema ? usage_deriver_new(db, argv[1]) : 0;
+  if (p->pDeriver == 0) {
+    sqlite3_free(p->zSchema);
     sqlite3_free(p);
     return SQLITE_NOMEM;
   }
   rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("%s: %s", pDef->zName, sqlite3_errstr(rc));
+    usage_deriver_free(p->pDeriver);
     sqlite3_free(p->zSchema);
     sqlite3_free(p);
     return rc;
@@ -764,6 +840,7 @@ static int ingest_connect(sqlite3 *db, void *pAux, int argc,
 /* Forget the doomed-transaction state. */
 static void ingest_reset_txn(IngestVtab *p) {
   cache_clear(&p->cache);
+  usage_deriver_forget(p->pDeriver);
   p->nRow = 0;
   p->iFailedRow = 0;
   sqlite3_free(p->zFailure);
@@ -776,6 +853,7 @@ static int ingest_disconnect(sqlite3_vtab *pVtab) {
   int i;
   for (i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
   ingest_reset_txn(p);
+  usage_deriver_free(p->pDeriver);
   sqlite3_free(p->zSchema);
   sqlite3_free(p);
   return SQLITE_OK;
@@ -920,6 +998,7 @@ static int ingest_update(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   rc = p->pDef->xInsert(p, &argv[2]);
   if (rc == SQLITE_OK) {
     p->cache.nChangeMark = sqlite3_total_changes(p->db);
+    usage_deriver_mark(p->pDeriver);
   } else {
     cache_clear(&p->cache);
   }
@@ -965,6 +1044,7 @@ static int ingest_savepoint(sqlite3_vtab *pVtab, int iSavepoint) {
 static int ingest_rollback_to(sqlite3_vtab *pVtab, int iSavepoint) {
   (void)iSavepoint;
   cache_clear(&((IngestVtab *)pVtab)->cache);
+  usage_deriver_forget(((IngestVtab *)pVtab)->pDeriver);
   return SQLITE_OK;
 }
 
