@@ -15,7 +15,8 @@
 ** energy or carbon is derived, so no fact keeps a result of the old
 ** setting. The write and the re-derivation run in one savepoint: an error
 ** leaves the database as it was. Setting writes, so the two-argument form
-** is SQLITE_DIRECTONLY; reading is SQLITE_INNOCUOUS. Both act on main.
+** and reading are SQLITE_DIRECTONLY: they read and write usage_meta, which
+** a view or a trigger has no business doing. Both act on main.
 */
 #include <string.h>
 
@@ -172,7 +173,7 @@ static void fn_config_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 int usage_config_register(sqlite3 *db) {
   int rc = sqlite3_create_function(db, "usage_config", 1,
-                                   SQLITE_UTF8 | SQLITE_INNOCUOUS, 0,
+                                   SQLITE_UTF8 | SQLITE_DIRECTONLY, 0,
                                    fn_config_get, 0, 0);
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "usage_config", 2,
