@@ -140,7 +140,7 @@ static int config_store(sqlite3 *db, int i, const char *zValue, char **pzErr) {
   d = usage_deriver_new(db, "main");
   if (d == 0) return SQLITE_NOMEM;
   rc = usage_rederive(d, "usage_config", USAGE_TS_MIN, USAGE_TS_MAX,
-                      USAGE_REDERIVE_ALL, 0, pzErr);
+                      USAGE_REDERIVE_CARBON, 0, pzErr);
   usage_deriver_free(d);
   return rc;
 }

@@ -57,7 +57,10 @@ typedef struct Carbon {
 } Carbon;
 
 /* The statements a deriver keeps. */
-enum { DS_META, DS_MODELS, DS_PERIODS, DS_FACTS, DS_UPDATE, DS_COUNT };
+enum {
+  DS_META, DS_MODELS, DS_PERIODS, DS_FACTS, DS_UPDATE, DS_TIMES, DS_CARBON,
+  DS_COUNT
+};
 
 static const char *const azDeriveSql[DS_COUNT] = {
   "SELECT key, value FROM \"%w\".usage_meta WHERE key = 'region' "
@@ -78,6 +81,18 @@ static const char *const azDeriveSql[DS_COUNT] = {
   "busy_gCo2eq = ?4, idle_gCo2eq = ?5, intensity_gCo2eq_kwh = ?6, "
   "carbon_source = ?7, carbon_coverage = ?8, covered_kwh = ?9 "
   "WHERE usage_id = ?1",
+  "SELECT DISTINCT ts FROM \"%w\".fact_usage INDEXED BY fact_usage_natural_key "
+  "WHERE scope = ?1 AND ts >= ?2 AND ts <= ?3",
+  /* The carbon of every derived fact of one scope and ts, from the
+  ** interval's intensity ?3 (NULL: none), coverage ?4 and source ?5: the
+  ** same arithmetic as derive_loaded(), so both give the same bits. */
+  "UPDATE \"%w\".fact_usage INDEXED BY fact_usage_natural_key SET "
+  "busy_gCo2eq = COALESCE(busy_kwh * ?3, 0.0), "
+  "idle_gCo2eq = COALESCE(idle_kwh * ?3, 0.0), "
+  "intensity_gCo2eq_kwh = CASE WHEN intensity_given THEN intensity_gCo2eq_kwh "
+  "ELSE ?3 END, carbon_source = ?5, carbon_coverage = ?4, "
+  "covered_kwh = (busy_kwh + idle_kwh) * ?4 "
+  "WHERE scope = ?1 AND ts = ?2 AND carbon_source <> 'given'",
 };
 
 struct UsageDeriver {
@@ -582,20 +597,72 @@ static int rederive_scope(UsageDeriver *d, const char *zTable, int eScope,
   return stmt_done(d, pFacts, rc, zTable, pzErr);
 }
 
+/* Store the carbon of the interval at ts for the derived facts of one scope
+** there, in one statement. */
+static int carbon_store(UsageDeriver *d, const char *zTable, int eScope,
+                        const char *zTs, int64_t t, char **pzErr) {
+  sqlite3_stmt *pUpdate;
+  const Carbon *c;
+  int rc = carbon_at(d, zTable, t, &c, pzErr);
+  if (rc == SQLITE_OK) rc = stmt_get(d, DS_CARBON, &pUpdate, zTable, pzErr);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_text(pUpdate, 1, usage_scope_name(eScope), -1, SQLITE_STATIC);
+  sqlite3_bind_text(pUpdate, 2, zTs, USAGE_TS_LEN, SQLITE_STATIC);
+  if (c->eSource != USAGE_CARBON_NONE) sqlite3_bind_double(pUpdate, 3, c->intensity);
+  sqlite3_bind_double(pUpdate, 4, c->coverage);
+  sqlite3_bind_text(pUpdate, 5, usage_carbon_source_name(c->eSource), -1,
+                    SQLITE_STATIC);
+  return stmt_done(d, pUpdate, sqlite3_step(pUpdate), zTable, pzErr);
+}
+
+/* Re-derive the carbon alone of one scope's facts in the range: one UPDATE
+** per distinct ts, since every fact at a ts shares its interval. */
+static int rederive_carbon_scope(UsageDeriver *d, const char *zTable,
+                                 int eScope, const char *zLo, const char *zHi,
+                                 char **pzErr) {
+  sqlite3_stmt *pTimes;
+  int rc = stmt_get(d, DS_TIMES, &pTimes, zTable, pzErr);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_text(pTimes, 1, usage_scope_name(eScope), -1, SQLITE_STATIC);
+  sqlite3_bind_text(pTimes, 2, zLo, USAGE_TS_LEN, SQLITE_STATIC);
+  sqlite3_bind_text(pTimes, 3, zHi, USAGE_TS_LEN, SQLITE_STATIC);
+  while ((rc = sqlite3_step(pTimes)) == SQLITE_ROW) {
+    char zTs[USAGE_TS_LEN + 1];
+    const char *z = (const char *)sqlite3_column_text(pTimes, 0);
+    int64_t t;
+    if (z == 0 || sqlite3_column_bytes(pTimes, 0) != USAGE_TS_LEN ||
+        usage_time_parse_canonical(z, USAGE_TS_LEN, &t)) {
+      continue; /* the ts CHECK keeps such rows out */
+    }
+    memcpy(zTs, z, USAGE_TS_LEN + 1);
+    rc = carbon_store(d, zTable, eScope, zTs, t, pzErr);
+    if (rc != SQLITE_OK) {
+      sqlite3_reset(pTimes);
+      sqlite3_clear_bindings(pTimes);
+      return rc;
+    }
+  }
+  return stmt_done(d, pTimes, rc, zTable, pzErr);
+}
+
 int usage_rederive(UsageDeriver *d, const char *zTable, int64_t tLo,
                    int64_t tHi, int eWhich, sqlite3_int64 iMachine,
                    char **pzErr) {
   char zLo[USAGE_TS_LEN + 1], zHi[USAGE_TS_LEN + 1];
   int eScope, rc;
   if (tHi < tLo || tHi < USAGE_TS_MIN || tLo > USAGE_TS_MAX) return SQLITE_OK;
-  d->bLoaded = 0; /* the caller has just changed the inputs */
-  rc = deriver_refresh(d, zTable, pzErr);
+  rc = deriver_refresh(d, zTable, pzErr); /* the caller's change moved the
+                                          ** change count: it reads afresh */
   time_text(tLo, zLo);
   time_text(tHi, zHi);
   for (eScope = USAGE_SCOPE_ADA; rc == SQLITE_OK && eScope <= USAGE_SCOPE_USER;
        eScope++) {
     if (eWhich == USAGE_REDERIVE_MACHINE && eScope != USAGE_SCOPE_MACHINE) continue;
-    rc = rederive_scope(d, zTable, eScope, zLo, zHi, eWhich, iMachine, pzErr);
+    if (eWhich == USAGE_REDERIVE_CARBON) {
+      rc = rederive_carbon_scope(d, zTable, eScope, zLo, zHi, pzErr);
+    } else {
+      rc = rederive_scope(d, zTable, eScope, zLo, zHi, eWhich, iMachine, pzErr);
+    }
   }
   d->last.bValid = 0;
   usage_deriver_mark(d);

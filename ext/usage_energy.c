@@ -87,6 +87,8 @@ struct EnergyVtab {
   char *zSchema;
   sqlite3_stmt *aStmt[EST_COUNT];  /* prepared on first use */
   UsageDeriver *pDeriver;          /* re-derives the facts a change covers */
+  int bPending;                    /* facts with ts in [tPendLo, tPendHi] */
+  int64_t tPendLo, tPendHi;        /* wait for re-derivation at xSync */
 };
 
 /* A scan over the rows through one prepared SELECT. */
@@ -327,19 +329,47 @@ static int delete_model(EnergyVtab *p, sqlite3_int64 iRow) {
   return rederive_model(p, iMachine, zFrom, tFrom);
 }
 
+/* Re-derive the carbon of the facts waiting for it. */
+static int pending_flush(EnergyVtab *p) {
+  char *zErr = 0;
+  int rc;
+  if (!p->bPending) return SQLITE_OK;
+  p->bPending = 0;
+  rc = usage_rederive(p->pDeriver, p->pDef->zName, p->tPendLo, p->tPendHi,
+                      USAGE_REDERIVE_CARBON, 0, &zErr);
+  return derive_error(p, rc, zErr);
+}
+
 /* Re-derive the facts overlapping [tStart, tEnd) of a period of region
-** zRegion, when facts use that region. */
+** zRegion, when facts use that region. In autocommit mode the statement's
+** end is its commit, whose xSync re-derives, once, every fact its rows
+** touched (a day of half-hours re-derives each hourly fact once, not
+** twice); a range apart from the waiting one is done first. Inside a
+** transaction the facts are re-derived now. */
 static int rederive_period(EnergyVtab *p, const char *zRegion, int64_t tStart,
                            int64_t tEnd) {
   const char *zUsed;
-  int64_t nInterval;
+  int64_t nInterval, tLo, tHi;
   char *zErr = 0;
   int rc = usage_deriver_settings(p->pDeriver, &zUsed, &nInterval, &zErr);
-  if (rc == SQLITE_OK && strcmp(zUsed, zRegion) == 0) {
-    rc = usage_rederive(p->pDeriver, p->pDef->zName, tStart - nInterval + 1,
-                        tEnd - 1, USAGE_REDERIVE_ALL, 0, &zErr);
+  if (rc != SQLITE_OK || strcmp(zUsed, zRegion) != 0) {
+    return derive_error(p, rc, zErr);
   }
-  return derive_error(p, rc, zErr);
+  tLo = tStart - nInterval + 1;
+  tHi = tEnd - 1;
+  if (p->bPending && (tLo > p->tPendHi + 1 || tHi < p->tPendLo - 1)) {
+    rc = pending_flush(p);
+    if (rc != SQLITE_OK) return rc;
+  }
+  if (p->bPending) {
+    if (tLo < p->tPendLo) p->tPendLo = tLo;
+    if (tHi > p->tPendHi) p->tPendHi = tHi;
+  } else {
+    p->bPending = 1;
+    p->tPendLo = tLo;
+    p->tPendHi = tHi;
+  }
+  return sqlite3_get_autocommit(p->db) ? SQLITE_OK : pending_flush(p);
 }
 
 /* The kinds of intensity period, best first. */
@@ -631,10 +661,20 @@ static int energy_update(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   return rc;
 }
 
-/* xBegin, xCommit, xRollback: what the deriver read may change now. */
+/* xBegin, xCommit, xRollback: what the deriver read may change now, and
+** nothing waits any more (xSync did it, or it is rolled back). */
 static int energy_txn(sqlite3_vtab *pVtab) {
-  usage_deriver_forget(((EnergyVtab *)pVtab)->pDeriver);
+  EnergyVtab *p = (EnergyVtab *)pVtab;
+  usage_deriver_forget(p->pDeriver);
+  p->bPending = 0;
   return SQLITE_OK;
+}
+
+/* xSync: the transaction commits; re-derive what waits first. SQLite runs
+** every xSync before it commits any page, and a failure here rolls the
+** transaction back. */
+static int energy_sync(sqlite3_vtab *pVtab) {
+  return pending_flush((EnergyVtab *)pVtab);
 }
 
 /* xSavepoint and xRelease: nothing to do. */
@@ -666,7 +706,7 @@ static const sqlite3_module energyModule = {
   energy_rowid,       /* xRowid */
   energy_update,      /* xUpdate */
   energy_txn,         /* xBegin */
-  0,                  /* xSync */
+  energy_sync,        /* xSync */
   energy_txn,         /* xCommit */
   energy_txn,         /* xRollback */
   0,                  /* xFindFunction */

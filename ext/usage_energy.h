@@ -75,6 +75,8 @@ int usage_derive(UsageDeriver *d, const char *zTable, UsageFact *f,
 /* Which facts a re-derivation visits. */
 #define USAGE_REDERIVE_ALL 0      /* every derived fact in the range */
 #define USAGE_REDERIVE_MACHINE 1  /* machine-scope facts of iMachine only */
+#define USAGE_REDERIVE_CARBON 2   /* every fact's carbon alone: the intensity
+                                  ** series or a setting changed, not energy */
 
 /* Re-derive, and store, every derived fact with ts in [tLo, tHi] (unix
 ** seconds, inclusive) that eWhich selects. Returns as usage_derive(). */
