@@ -131,6 +131,11 @@ typedef struct FactBinds {
   unsigned char aKind[IN_NCOL];     /* FB_UNKNOWN, FB_NULL or FB_VALUE */
   sqlite3_int64 aId[IN_NCOL];       /* ?3 ?4: the bound project, machine id */
   double aAmount[IN_NCOL];          /* ?6 .. ?12: the bound amounts */
+  int bProvenance;                  /* ?13 ?14 ?15 ?17 hold the values below */
+  const char *zEnergySource;        /* ?13 */
+  const char *zCarbonSource;        /* ?14 */
+  double coverage;                  /* ?15 */
+  int bIntensityGiven;              /* ?17 */
 } FactBinds;
 
 /* A table on one connection and schema. */
@@ -483,6 +488,34 @@ static int is_blank(sqlite3_value *pVal) {
          (eType == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0);
 }
 
+/* Bind the provenance of a fact (?13 .. ?17); in a bulk load most rows
+** share it with the row before, so only what differs is bound again. */
+static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
+                                const UsageFact *f) {
+  FactBinds *b = &p->binds;
+  const char *zEnergy = f->bEnergyModel ? "model" : "given";
+  const char *zCarbon = usage_carbon_source_name(f->eCarbonSource);
+  int rc = sqlite3_bind_double(pUpsert, 16, f->coveredKwh);
+  if (rc == SQLITE_OK && b->bProvenance && b->zEnergySource == zEnergy &&
+      b->zCarbonSource == zCarbon && b->bIntensityGiven == f->bIntensityGiven &&
+      memcmp(&b->coverage, &f->coverage, sizeof(double)) == 0) {
+    return SQLITE_OK;
+  }
+  b->bProvenance = 0;
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pUpsert, 13, zEnergy, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pUpsert, 14, zCarbon, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 15, f->coverage);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(pUpsert, 17, f->bIntensityGiven);
+  if (rc == SQLITE_OK) {
+    b->bProvenance = 1;
+    b->zEnergySource = zEnergy;
+    b->zCarbonSource = zCarbon;
+    b->coverage = f->coverage;
+    b->bIntensityGiven = f->bIntensityGiven;
+  }
+  return rc;
+}
+
 /* Derive the energy and carbon the row leaves out, and bind the fact's
 ** provenance (?13 .. ?17). */
 static int fact_derive(IngestVtab *p, sqlite3_stmt *pUpsert, sqlite3_value **a,
@@ -525,16 +558,7 @@ static int fact_derive(IngestVtab *p, sqlite3_stmt *pUpsert, sqlite3_value **a,
   aAmount[IN_IDLE_G] = f.idleG;
   aAmount[IN_INTENSITY] = f.intensity;
   aIsNull[IN_INTENSITY] = f.bIntensityNull;
-  rc = sqlite3_bind_text(pUpsert, 13, f.bEnergyModel ? "model" : "given", -1,
-                         SQLITE_STATIC);
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_bind_text(pUpsert, 14, usage_carbon_source_name(f.eCarbonSource),
-                           -1, SQLITE_STATIC);
-  }
-  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 15, f.coverage);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 16, f.coveredKwh);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(pUpsert, 17, f.bIntensityGiven);
-  return rc;
+  return fact_bind_provenance(p, pUpsert, &f);
 }
 
 /* INSERT INTO usage_ingest: check the row, resolve its key, upsert the fact. */
