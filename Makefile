@@ -1,11 +1,14 @@
 # usage: a SQLite loadable extension for compute usage, energy and carbon.
 #
 #   make            build build/usage.so
-#   make demo       build, create a database, ingest a sample, print a report
+#   make demo       build, create a database, ingest a year, print reports, draw 2 charts
 #   make test       install test dependencies (as root), build, run every suite
 #   make bench      run the benchmarks (scripts/bench)
-#   make fuzz       run the fuzzers for a set time (scripts/fuzz)
+#   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
+#   make deb        build/sqlite3-usage_<version>_<arch>.deb (scripts/deb)
+#   make npm        build/npm/sqlite-usage*.tgz, the npm packages (scripts/npm)
+#   make wheel      build/wheel/sqlite_usage-*.whl, the Python wheel (scripts/wheel)
 #
 # A variant build goes to its own folder, e.g. an instrumented one:
 #   make O=build/asan EXTRA_CFLAGS='-fsanitize=address,undefined'
@@ -17,16 +20,18 @@ DESTDIR  ?=
 OPT      ?= -O2
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
+# Release builds leave out assert(); make test builds with NDEBUG= (kept).
+NDEBUG   ?= -DNDEBUG
 
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-CFLAGS   = $(WARN) $(OPT) -g -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
+CFLAGS   = $(WARN) $(OPT) $(NDEBUG) -g -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
 LDFLAGS  = -shared $(EXTRA_LDFLAGS)
 
 EXT_SRC    = $(sort $(wildcard ext/*.c))
 EXT_HDR    = $(wildcard ext/*.h)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
 
-.PHONY: all deps demo test test-asan unit bench fuzz cluster-test install uninstall clean
+.PHONY: FORCE all deps demo test test-asan unit bench fuzz cluster-test install uninstall clean
 
 all: $(O)/usage.so
 
@@ -35,7 +40,13 @@ $(O)/usage_sql.c: $(MIGRATIONS) scripts/sql2c
 	@mkdir -p $(O)
 	scripts/sql2c $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c
+# The compile line of the last build, so that new flags (NDEBUG) rebuild.
+$(O)/cflags: FORCE
+	@mkdir -p $(O)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/cflags
 	@mkdir -p $(O)
 	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(LDFLAGS) -lm
 
@@ -51,24 +62,37 @@ unit: $(O)/test_time
 deps:
 	scripts/deps
 
-demo: all
+# On a bare machine, first installs what the demo needs (as root), or names it.
+demo:
+	scripts/deps scripts/packages-demo.txt
+	$(MAKE) all
 	scripts/demo
 
 test: deps
-	$(MAKE) all $(O)/test_time
+	$(MAKE) all $(O)/test_time NDEBUG=
 	tests/run
 
 test-asan:
-	scripts/test-asan
+	tests/asan/run
 
 bench: all
 	scripts/bench
 
 fuzz:
-	scripts/fuzz
+	tests/fuzz/run
 
 cluster-test: all
-	scripts/cluster
+	tests/cluster/run
+
+.PHONY: deb npm wheel
+deb:
+	scripts/deb $(O)
+
+wheel:
+	scripts/wheel $(O)
+
+npm:
+	scripts/npm $(O)
 
 install: all
 	install -d '$(DESTDIR)$(PREFIX)/lib/sqlite3'

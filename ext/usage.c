@@ -18,7 +18,7 @@
 ** The entry point is sqlite3_usage_init, the name SQLite derives from a file
 ** called usage.so, so ".load build/usage" needs no second argument.
 */
-#include "usage.h"
+#include "usage_register.h"
 SQLITE_EXTENSION_INIT1
 
 /* Oldest SQLite with every API used here: RETURNING (3.35.0). */
@@ -29,8 +29,8 @@ __declspec(dllexport)
 #else
 __attribute__((visibility("default")))
 #endif
-int sqlite3_usage_init(sqlite3 *db, char **pzErrMsg,
-                       const sqlite3_api_routines *pApi) {
+    int sqlite3_usage_init(sqlite3 *db, char **pzErrMsg,
+                           const sqlite3_api_routines *pApi) {
   int rc;
 #ifndef SQLITE_CORE
   /* sqlite3_api is the one variable shared by every connection that loads
@@ -60,7 +60,8 @@ int sqlite3_usage_init(sqlite3 *db, char **pzErrMsg,
   if (rc == SQLITE_OK) rc = usage_register_energy(db);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   if (rc != SQLITE_OK) {
-    *pzErrMsg = sqlite3_mprintf("usage: cannot register: %s", sqlite3_errmsg(db));
+    *pzErrMsg =
+        sqlite3_mprintf("usage: cannot register: %s", sqlite3_errmsg(db));
   }
   return rc;
 }

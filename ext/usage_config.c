@@ -20,7 +20,9 @@
 */
 #include <string.h>
 
-#include "usage_energy.h"
+#include "usage_derive.h"
+#include "usage_register.h"
+#include "usage_value.h"
 SQLITE_EXTENSION_INIT3
 
 /* The settings, with their defaults. */
@@ -28,8 +30,8 @@ static const struct {
   const char *zName;
   const char *zDefault;
 } aSetting[] = {
-  {"region", "GB"},
-  {"fact_interval", "1 hour"},
+    {"region", "GB"},
+    {"fact_interval", "1 hour"},
 };
 #define N_SETTING ((int)(sizeof(aSetting) / sizeof(aSetting[0])))
 
@@ -44,10 +46,11 @@ static int setting_index(sqlite3_context *ctx, sqlite3_value *v) {
     }
   }
   zRepr = usage_value_repr(v);
-  usage_result_error(ctx, zRepr ? sqlite3_mprintf(
-                                      "usage_config: name must be 'region' or "
-                                      "'fact_interval', got %s", zRepr)
-                                : 0);
+  usage_result_error(
+      ctx, zRepr ? sqlite3_mprintf("usage_config: name must be 'region' or "
+                                   "'fact_interval', got %s",
+                                   zRepr)
+                 : 0);
   sqlite3_free(zRepr);
   return -1;
 }
@@ -71,9 +74,10 @@ static int value_check(sqlite3_context *ctx, int i, sqlite3_value *v) {
     }
   }
   zRepr = usage_value_repr(v);
-  usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_config: %s %s, got %s",
-                                                  aSetting[i].zName, zWhy, zRepr)
-                                : 0);
+  usage_result_error(ctx, zRepr
+                              ? sqlite3_mprintf("usage_config: %s %s, got %s",
+                                                aSetting[i].zName, zWhy, zRepr)
+                              : 0);
   sqlite3_free(zRepr);
   return 1;
 }
@@ -84,8 +88,10 @@ static int run_sql(sqlite3 *db, const char *zSql, const char *z1,
                    const char *z2, char **pzOut) {
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
-  if (rc == SQLITE_OK && z1) rc = sqlite3_bind_text(pStmt, 1, z1, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK && z2) rc = sqlite3_bind_text(pStmt, 2, z2, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK && z1)
+    rc = sqlite3_bind_text(pStmt, 1, z1, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK && z2)
+    rc = sqlite3_bind_text(pStmt, 2, z2, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) {
     rc = sqlite3_step(pStmt);
     if (rc == SQLITE_ROW && pzOut) {
@@ -102,11 +108,13 @@ static int run_sql(sqlite3 *db, const char *zSql, const char *z1,
 /* Set the result to the connection's error, under the function's name. */
 static void db_error(sqlite3_context *ctx, sqlite3 *db) {
   usage_result_error(ctx, sqlite3_mprintf("usage_config: %s; has usage_init() "
-                                          "run?", sqlite3_errmsg(db)));
+                                          "run?",
+                                          sqlite3_errmsg(db)));
 }
 
 /* usage_config(name): the value of a setting, or its default. */
-static void fn_config_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void fn_config_get(sqlite3_context *ctx, int argc,
+                          sqlite3_value **argv) {
   sqlite3 *db = sqlite3_context_db_handle(ctx);
   char *zVal = 0;
   int i = setting_index(ctx, argv[0]);
@@ -146,7 +154,8 @@ static int config_store(sqlite3 *db, int i, const char *zValue, char **pzErr) {
 }
 
 /* usage_config(name, value): set a setting; returns the value. */
-static void fn_config_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void fn_config_set(sqlite3_context *ctx, int argc,
+                          sqlite3_value **argv) {
   sqlite3 *db = sqlite3_context_db_handle(ctx);
   char *zErr = 0;
   int i = setting_index(ctx, argv[0]), rc;
@@ -159,7 +168,8 @@ static void fn_config_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   rc = config_store(db, i, (const char *)sqlite3_value_text(argv[1]), &zErr);
   if (rc == SQLITE_OK) {
     rc = sqlite3_exec(db, "RELEASE usage_config", 0, 0, 0);
-    if (rc != SQLITE_OK) zErr = sqlite3_mprintf("usage_config: %s", sqlite3_errmsg(db));
+    if (rc != SQLITE_OK)
+      zErr = sqlite3_mprintf("usage_config: %s", sqlite3_errmsg(db));
   } else {
     sqlite3_exec(db, "ROLLBACK TO usage_config", 0, 0, 0);
     sqlite3_exec(db, "RELEASE usage_config", 0, 0, 0);
@@ -171,7 +181,7 @@ static void fn_config_set(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   sqlite3_result_value(ctx, argv[1]);
 }
 
-int usage_config_register(sqlite3 *db) {
+int usage_register_config(sqlite3 *db) {
   int rc = sqlite3_create_function(db, "usage_config", 1,
                                    SQLITE_UTF8 | SQLITE_DIRECTONLY, 0,
                                    fn_config_get, 0, 0);

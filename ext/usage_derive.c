@@ -30,89 +30,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "usage_energy.h"
+#include "usage_derive_state.h"
 SQLITE_EXTENSION_INIT3
 
-/* One power model, as read from power_model. */
-typedef struct Model {
-  sqlite3_int64 iMachine;  /* machine_id, or -1 for the platform default */
-  int64_t tFrom;           /* valid_from */
-  double busyW, idleW, pue;
-} Model;
-
-/* One intensity period overlapping the interval being derived. */
-typedef struct Period {
-  int64_t tStart, tEnd;    /* [tStart, tEnd) */
-  double g;                /* gCO2eq per kWh */
-  int iKind;               /* 0 actual, 1 forecast, 2 default */
-} Period;
-
-/* The carbon of one interval: what every fact at one ts shares. */
-typedef struct Carbon {
-  int bValid;              /* holds the result for t */
-  int64_t t;
-  double intensity;        /* the mean over the covered part */
-  double coverage;         /* 0 to 1 */
-  int eSource;             /* UsageCarbonSource */
-} Carbon;
-
-/* The statements a deriver keeps. */
-enum {
-  DS_META, DS_MODELS, DS_PERIODS, DS_FACTS, DS_UPDATE, DS_TIMES, DS_CARBON,
-  DS_COUNT
-};
+const char *const usage_derive_scope[4] = {"ada", "project", "machine", "user"};
 
 static const char *const azDeriveSql[DS_COUNT] = {
-  "SELECT key, value FROM \"%w\".usage_meta WHERE key = 'region' "
-  "OR key = 'fact_interval' OR key = 'intensity_max_seconds'",
-  "SELECT COALESCE(machine_id, -1), valid_from, busy_watts, idle_watts, pue "
-  "FROM \"%w\".power_model ORDER BY COALESCE(machine_id, -1), valid_from",
-  "SELECT period_start, period_end, gco2_per_kwh, kind "
-  "FROM \"%w\".grid_intensity WHERE region = ?1 AND period_start >= ?2 "
-  "AND period_start < ?3",
-  "SELECT usage_id, ts, machine_id, busy_cpu_seconds_total, "
-  "idle_cpu_seconds_total, busy_kwh, idle_kwh, busy_gCo2eq, idle_gCo2eq, "
-  "intensity_gCo2eq_kwh, energy_source = 'model', carbon_source <> 'given', "
-  "intensity_given, carbon_source, carbon_coverage, covered_kwh "
-  "FROM \"%w\".fact_usage INDEXED BY fact_usage_natural_key "
-  "WHERE scope = ?1 AND ts >= ?2 AND ts <= ?3 AND (?4 IS NULL OR machine_id = ?4) "
-  "AND (energy_source = 'model' OR carbon_source <> 'given')",
-  "UPDATE \"%w\".fact_usage SET busy_kwh = ?2, idle_kwh = ?3, "
-  "busy_gCo2eq = ?4, idle_gCo2eq = ?5, intensity_gCo2eq_kwh = ?6, "
-  "carbon_source = ?7, carbon_coverage = ?8, covered_kwh = ?9 "
-  "WHERE usage_id = ?1",
-  "SELECT DISTINCT ts FROM \"%w\".fact_usage INDEXED BY fact_usage_natural_key "
-  "WHERE scope = ?1 AND ts >= ?2 AND ts <= ?3",
-  /* The carbon of every derived fact of one scope and ts, from the
+    "SELECT key, value FROM \"%w\".usage_meta WHERE key = 'region' "
+    "OR key = 'fact_interval' OR key = 'intensity_max_seconds'",
+    "SELECT COALESCE(machine_id, -1), valid_from, busy_watts, idle_watts, pue "
+    "FROM \"%w\".power_model ORDER BY COALESCE(machine_id, -1), valid_from",
+    "SELECT period_start, period_end, gco2_per_kwh, kind "
+    "FROM \"%w\".grid_intensity WHERE region = ?1 AND period_start >= ?2 "
+    "AND period_start < ?3",
+    "SELECT usage_id, ts, machine_id, busy_cpu_seconds_total, "
+    "idle_cpu_seconds_total, busy_kwh, idle_kwh, busy_gCo2eq, idle_gCo2eq, "
+    "intensity_gCo2eq_kwh, energy_source = 'model', carbon_source <> 'given', "
+    "intensity_given, carbon_source, carbon_coverage, covered_kwh "
+    "FROM \"%w\".fact_usage INDEXED BY fact_usage_natural_key "
+    "WHERE scope = ?1 AND ts >= ?2 AND ts <= ?3 AND (?4 IS NULL OR machine_id = ?4) "
+    "AND (energy_source = 'model' OR carbon_source <> 'given')",
+    "UPDATE \"%w\".fact_usage SET busy_kwh = ?2, idle_kwh = ?3, "
+    "busy_gCo2eq = ?4, idle_gCo2eq = ?5, intensity_gCo2eq_kwh = ?6, "
+    "carbon_source = ?7, carbon_coverage = ?8, covered_kwh = ?9 "
+    "WHERE usage_id = ?1",
+    "SELECT DISTINCT ts FROM \"%w\".fact_usage INDEXED BY fact_usage_natural_key "
+    "WHERE scope = ?1 AND ts >= ?2 AND ts <= ?3",
+    /* The carbon of every derived fact of one scope and ts, from the
   ** interval's intensity ?3 (NULL: none), coverage ?4 and source ?5: the
   ** same arithmetic as derive_loaded(), so both give the same bits. */
-  "UPDATE \"%w\".fact_usage INDEXED BY fact_usage_natural_key SET "
-  "busy_gCo2eq = COALESCE(busy_kwh * ?3, 0.0), "
-  "idle_gCo2eq = COALESCE(idle_kwh * ?3, 0.0), "
-  "intensity_gCo2eq_kwh = CASE WHEN intensity_given THEN intensity_gCo2eq_kwh "
-  "ELSE ?3 END, carbon_source = ?5, carbon_coverage = ?4, "
-  "covered_kwh = (busy_kwh + idle_kwh) * ?4 "
-  "WHERE scope = ?1 AND ts = ?2 AND carbon_source <> 'given'",
+    "UPDATE \"%w\".fact_usage INDEXED BY fact_usage_natural_key SET "
+    "busy_gCo2eq = COALESCE(busy_kwh * ?3, 0.0), "
+    "idle_gCo2eq = COALESCE(idle_kwh * ?3, 0.0), "
+    "intensity_gCo2eq_kwh = CASE WHEN intensity_given THEN intensity_gCo2eq_kwh "
+    "ELSE ?3 END, carbon_source = ?5, carbon_coverage = ?4, "
+    "covered_kwh = (busy_kwh + idle_kwh) * ?4 "
+    "WHERE scope = ?1 AND ts = ?2 AND carbon_source <> 'given'",
 };
 
-struct UsageDeriver {
-  sqlite3 *db;
-  char *zSchema;
-  sqlite3_stmt *aStmt[DS_COUNT];
-  int bLoaded;             /* settings and models are read */
-  int nChangeMark;         /* sqlite3_total_changes() when they were */
-  char zRegion[USAGE_NAME_MAX + 1];
-  int64_t nInterval;       /* fact_interval in seconds */
-  int64_t nMaxPeriod;      /* no period is longer than this */
-  Model *aModel;           /* sorted by (iMachine, tFrom) */
-  int nModel;
-  Period *aPeriod;         /* scratch for one interval */
-  int nPeriodAlloc;
-  Carbon last;             /* the last interval derived */
-};
-
-static const char *const azCarbonSource[] = {"given", "actual", "forecast",
-                                             "default", "mixed", "none"};
+static const char *const azCarbonSource[] = {"given",   "actual", "forecast",
+                                             "default", "mixed",  "none"};
 
 const char *usage_carbon_source_name(int eSource) {
   if (eSource < 0 || eSource > USAGE_CARBON_NONE) return "?";
@@ -151,13 +108,19 @@ void usage_deriver_mark(UsageDeriver *d) {
   d->nChangeMark = sqlite3_total_changes(d->db);
 }
 
-/* The statement iStmt, prepared on first use. */
-static int stmt_get(UsageDeriver *d, int iStmt, sqlite3_stmt **ppStmt,
-                    const char *zTable, char **pzErr) {
+/* The statement iStmt, prepared on first use and kept; each "%w" of its
+** SQL is the schema. */
+int usage_derive_stmt(UsageDeriver *d, int iStmt, sqlite3_stmt **ppStmt,
+                      const char *zTable, char **pzErr) {
   *ppStmt = 0;
   if (d->aStmt[iStmt] == 0) {
-    int rc = usage_prepare_persistent(d->db, azDeriveSql[iStmt], d->zSchema,
-                                      &d->aStmt[iStmt]);
+    char *zSql = sqlite3_mprintf(azDeriveSql[iStmt], d->zSchema);
+    int rc =
+        zSql ? sqlite3_prepare_v3(d->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
+                                  &d->aStmt[iStmt], 0)
+             : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    if (rc == SQLITE_NOMEM) return rc;
     if (rc != SQLITE_OK) {
       *pzErr = sqlite3_mprintf("%s: %s", zTable, sqlite3_errmsg(d->db));
       return rc;
@@ -168,8 +131,8 @@ static int stmt_get(UsageDeriver *d, int iStmt, sqlite3_stmt **ppStmt,
 }
 
 /* Finish a statement's run: reset it, and turn a failure into *pzErr. */
-static int stmt_done(UsageDeriver *d, sqlite3_stmt *pStmt, int rc,
-                     const char *zTable, char **pzErr) {
+int usage_derive_done(UsageDeriver *d, sqlite3_stmt *pStmt, int rc,
+                      const char *zTable, char **pzErr) {
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
   if (rc != SQLITE_OK) {
     rc = sqlite3_reset(pStmt);
@@ -195,7 +158,7 @@ static int apply_setting(UsageDeriver *d, sqlite3_stmt *pMeta,
     return SQLITE_OK;
   }
   if (strcmp(zKey, "region") == 0) {
-    if (zVal == 0 || nVal == 0 || nVal > USAGE_NAME_MAX) {
+    if (zVal == 0 || nVal == 0 || nVal > REGION_MAX) {
       *pzErr = sqlite3_mprintf("%s: usage_meta holds a bad region", zTable);
       return SQLITE_ERROR;
     }
@@ -207,7 +170,8 @@ static int apply_setting(UsageDeriver *d, sqlite3_stmt *pMeta,
     if (zVal == 0 || usage_width_parse(zVal, nVal, &w, &zWhy) ||
         w.eKind != USAGE_WIDTH_SECONDS) {
       *pzErr = sqlite3_mprintf("%s: usage_meta holds a bad fact_interval "
-                               "'%q'", zTable, zVal ? zVal : "");
+                               "'%q'",
+                               zTable, zVal ? zVal : "");
       return SQLITE_ERROR;
     }
     d->nInterval = w.n;
@@ -218,7 +182,7 @@ static int apply_setting(UsageDeriver *d, sqlite3_stmt *pMeta,
 /* Read the settings from usage_meta, with their defaults. */
 static int load_settings(UsageDeriver *d, const char *zTable, char **pzErr) {
   sqlite3_stmt *pMeta;
-  int rc = stmt_get(d, DS_META, &pMeta, zTable, pzErr);
+  int rc = usage_derive_stmt(d, DS_META, &pMeta, zTable, pzErr);
   if (rc != SQLITE_OK) return rc;
   memcpy(d->zRegion, "GB", 3);
   d->nInterval = 3600;
@@ -230,13 +194,13 @@ static int load_settings(UsageDeriver *d, const char *zTable, char **pzErr) {
       return rc;
     }
   }
-  return stmt_done(d, pMeta, rc, zTable, pzErr);
+  return usage_derive_done(d, pMeta, rc, zTable, pzErr);
 }
 
 /* Read every power model, in (machine, valid_from) order. */
 static int load_models(UsageDeriver *d, const char *zTable, char **pzErr) {
   sqlite3_stmt *pModels;
-  int nAlloc = 0, rc = stmt_get(d, DS_MODELS, &pModels, zTable, pzErr);
+  int nAlloc = 0, rc = usage_derive_stmt(d, DS_MODELS, &pModels, zTable, pzErr);
   if (rc != SQLITE_OK) return rc;
   sqlite3_free(d->aModel);
   d->aModel = 0;
@@ -247,7 +211,8 @@ static int load_models(UsageDeriver *d, const char *zTable, char **pzErr) {
     if (d->nModel == nAlloc) {
       Model *aNew;
       nAlloc = nAlloc ? nAlloc * 2 : 16;
-      aNew = sqlite3_realloc64(d->aModel, sizeof(Model) * (sqlite3_uint64)nAlloc);
+      aNew =
+          sqlite3_realloc64(d->aModel, sizeof(Model) * (sqlite3_uint64)nAlloc);
       if (aNew == 0) {
         sqlite3_reset(pModels);
         return SQLITE_NOMEM;
@@ -259,20 +224,20 @@ static int load_models(UsageDeriver *d, const char *zTable, char **pzErr) {
     if (zFrom == 0 || usage_time_parse_canonical(
                           zFrom, sqlite3_column_bytes(pModels, 1), &m->tFrom)) {
       sqlite3_reset(pModels);
-      *pzErr = sqlite3_mprintf("%s: power_model holds a bad valid_from",
-                               zTable);
+      *pzErr =
+          sqlite3_mprintf("%s: power_model holds a bad valid_from", zTable);
       return SQLITE_ERROR;
     }
     m->busyW = sqlite3_column_double(pModels, 2);
     m->idleW = sqlite3_column_double(pModels, 3);
     m->pue = sqlite3_column_double(pModels, 4);
   }
-  return stmt_done(d, pModels, rc, zTable, pzErr);
+  return usage_derive_done(d, pModels, rc, zTable, pzErr);
 }
 
 /* Make sure the settings and models are current: re-read them when
 ** another statement has written since the owner's last row. */
-static int deriver_refresh(UsageDeriver *d, const char *zTable, char **pzErr) {
+int usage_derive_refresh(UsageDeriver *d, const char *zTable, char **pzErr) {
   int rc;
   if (d->bLoaded && d->nChangeMark == sqlite3_total_changes(d->db)) {
     return SQLITE_OK;
@@ -289,7 +254,7 @@ static int deriver_refresh(UsageDeriver *d, const char *zTable, char **pzErr) {
 
 int usage_deriver_settings(UsageDeriver *d, const char **pzRegion,
                            int64_t *pInterval, char **pzErr) {
-  int rc = deriver_refresh(d, "usage_config", pzErr);
+  int rc = usage_derive_refresh(d, "usage_config", pzErr);
   if (rc != SQLITE_OK) return rc;
   *pzRegion = d->zRegion;
   *pInterval = d->nInterval;
@@ -318,13 +283,14 @@ static const Model *model_find(const UsageDeriver *d, sqlite3_int64 iMachine,
 static int derive_energy(UsageDeriver *d, const char *zTable, UsageFact *f,
                          char **pzErr) {
   const Model *m = 0;
-  if (f->eScope == USAGE_SCOPE_MACHINE) m = model_find(d, f->iMachine, f->t);
+  if (f->bMachine) m = model_find(d, f->iMachine, f->t);
   if (m == 0) m = model_find(d, -1, f->t);
   if (m == 0) {
     char zTs[USAGE_TS_LEN + 1];
     usage_time_format(f->t, zTs);
     *pzErr = sqlite3_mprintf("%s: no power model is in force at ts '%s'; "
-                             "add one to usage_power_models", zTable, zTs);
+                             "add one to usage_power_models",
+                             zTable, zTs);
     return SQLITE_ERROR;
   }
   f->busyKwh = f->busyCpu * m->busyW * m->pue / 3.6e6;
@@ -333,7 +299,7 @@ static int derive_energy(UsageDeriver *d, const char *zTable, UsageFact *f,
 }
 
 /* The canonical text of t, clamped into the years 0000-9999. */
-static void time_text(int64_t t, char *zOut) {
+void usage_derive_time_text(int64_t t, char *zOut) {
   if (t < USAGE_TS_MIN) t = USAGE_TS_MIN;
   if (t > USAGE_TS_MAX) t = USAGE_TS_MAX;
   usage_time_format(t, zOut);
@@ -351,10 +317,10 @@ static int read_periods(UsageDeriver *d, const char *zTable, int64_t a,
                         int64_t b, int *pnPeriod, char **pzErr) {
   char zLo[USAGE_TS_LEN + 1], zHi[USAGE_TS_LEN + 1];
   sqlite3_stmt *pStmt;
-  int n = 0, rc = stmt_get(d, DS_PERIODS, &pStmt, zTable, pzErr);
+  int n = 0, rc = usage_derive_stmt(d, DS_PERIODS, &pStmt, zTable, pzErr);
   if (rc != SQLITE_OK) return rc;
-  time_text(a - d->nMaxPeriod, zLo);
-  time_text(b, zHi);
+  usage_derive_time_text(a - d->nMaxPeriod, zLo);
+  usage_derive_time_text(b, zHi);
   sqlite3_bind_text(pStmt, 1, d->zRegion, -1, SQLITE_STATIC);
   sqlite3_bind_text(pStmt, 2, zLo, USAGE_TS_LEN, SQLITE_STATIC);
   sqlite3_bind_text(pStmt, 3, zHi, USAGE_TS_LEN, SQLITE_STATIC);
@@ -363,8 +329,10 @@ static int read_periods(UsageDeriver *d, const char *zTable, int64_t a,
     const char *zS = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zE = (const char *)sqlite3_column_text(pStmt, 1);
     if (zS == 0 || zE == 0 ||
-        usage_time_parse_canonical(zS, sqlite3_column_bytes(pStmt, 0), &p.tStart) ||
-        usage_time_parse_canonical(zE, sqlite3_column_bytes(pStmt, 1), &p.tEnd)) {
+        usage_time_parse_canonical(zS, sqlite3_column_bytes(pStmt, 0),
+                                   &p.tStart) ||
+        usage_time_parse_canonical(zE, sqlite3_column_bytes(pStmt, 1),
+                                   &p.tEnd)) {
       continue; /* the CHECKs keep such rows out */
     }
     if (p.tEnd <= a || p.tStart >= b) continue;
@@ -372,7 +340,8 @@ static int read_periods(UsageDeriver *d, const char *zTable, int64_t a,
     p.iKind = kind_rank((const char *)sqlite3_column_text(pStmt, 3));
     if (n == d->nPeriodAlloc) {
       int nNew = n ? n * 2 : 16;
-      Period *aNew = sqlite3_realloc64(d->aPeriod, sizeof(Period) * (sqlite3_uint64)nNew);
+      Period *aNew =
+          sqlite3_realloc64(d->aPeriod, sizeof(Period) * (sqlite3_uint64)nNew);
       if (aNew == 0) {
         sqlite3_reset(pStmt);
         return SQLITE_NOMEM;
@@ -383,7 +352,7 @@ static int read_periods(UsageDeriver *d, const char *zTable, int64_t a,
     d->aPeriod[n++] = p;
   }
   *pnPeriod = n;
-  return stmt_done(d, pStmt, rc, zTable, pzErr);
+  return usage_derive_done(d, pStmt, rc, zTable, pzErr);
 }
 
 /* qsort order of instants. */
@@ -437,17 +406,17 @@ static int sweep(UsageDeriver *d, int n, int64_t a, int64_t b, Carbon *c) {
   if (aT != aStack) sqlite3_free(aT);
   c->coverage = (double)covered / (double)(b - a);
   c->intensity = covered ? sum / (double)covered : 0.0;
-  c->eSource = kinds == 0 ? USAGE_CARBON_NONE
-             : kinds == 1 ? USAGE_CARBON_ACTUAL
-             : kinds == 2 ? USAGE_CARBON_FORECAST
-             : kinds == 4 ? USAGE_CARBON_DEFAULT
-                          : USAGE_CARBON_MIXED;
+  c->eSource = kinds == 0   ? USAGE_CARBON_NONE
+               : kinds == 1 ? USAGE_CARBON_ACTUAL
+               : kinds == 2 ? USAGE_CARBON_FORECAST
+               : kinds == 4 ? USAGE_CARBON_DEFAULT
+                            : USAGE_CARBON_MIXED;
   return SQLITE_OK;
 }
 
 /* The carbon of the interval starting at t, reusing the last result. */
-static int carbon_at(UsageDeriver *d, const char *zTable, int64_t t,
-                     const Carbon **ppC, char **pzErr) {
+int usage_derive_carbon_at(UsageDeriver *d, const char *zTable, int64_t t,
+                           const Carbon **ppC, char **pzErr) {
   int n = 0, rc;
   int64_t b = t + d->nInterval;
   if (d->last.bValid && d->last.t == t) {
@@ -465,8 +434,8 @@ static int carbon_at(UsageDeriver *d, const char *zTable, int64_t t,
 }
 
 /* Derive what the flags ask for, with the settings and models loaded. */
-static int derive_loaded(UsageDeriver *d, const char *zTable, UsageFact *f,
-                         char **pzErr) {
+int usage_derive_loaded(UsageDeriver *d, const char *zTable, UsageFact *f,
+                        char **pzErr) {
   const Carbon *c;
   int rc;
   if (f->bEnergyModel) {
@@ -479,7 +448,7 @@ static int derive_loaded(UsageDeriver *d, const char *zTable, UsageFact *f,
     f->coveredKwh = f->busyKwh + f->idleKwh;
     return SQLITE_OK;
   }
-  rc = carbon_at(d, zTable, f->t, &c, pzErr);
+  rc = usage_derive_carbon_at(d, zTable, f->t, &c, pzErr);
   if (rc != SQLITE_OK) return rc;
   f->eCarbonSource = c->eSource;
   f->coverage = c->coverage;
@@ -501,170 +470,7 @@ static int derive_loaded(UsageDeriver *d, const char *zTable, UsageFact *f,
 
 int usage_derive(UsageDeriver *d, const char *zTable, UsageFact *f,
                  char **pzErr) {
-  int rc = deriver_refresh(d, zTable, pzErr);
+  int rc = usage_derive_refresh(d, zTable, pzErr);
   if (rc != SQLITE_OK) return rc;
-  return derive_loaded(d, zTable, f, pzErr);
-}
-
-/* A stored fact row of DS_FACTS as a UsageFact. */
-static void fact_from_row(sqlite3_stmt *pFacts, int eScope, UsageFact *f) {
-  memset(f, 0, sizeof(*f));
-  usage_time_parse_canonical((const char *)sqlite3_column_text(pFacts, 1),
-                             sqlite3_column_bytes(pFacts, 1), &f->t);
-  f->eScope = eScope;
-  f->iMachine = sqlite3_column_int64(pFacts, 2);
-  f->busyCpu = sqlite3_column_double(pFacts, 3);
-  f->idleCpu = sqlite3_column_double(pFacts, 4);
-  f->busyKwh = sqlite3_column_double(pFacts, 5);
-  f->idleKwh = sqlite3_column_double(pFacts, 6);
-  f->busyG = sqlite3_column_double(pFacts, 7);
-  f->idleG = sqlite3_column_double(pFacts, 8);
-  f->bIntensityNull = sqlite3_column_type(pFacts, 9) == SQLITE_NULL;
-  f->intensity = sqlite3_column_double(pFacts, 9);
-  f->bEnergyModel = sqlite3_column_int(pFacts, 10);
-  f->bCarbonDerived = sqlite3_column_int(pFacts, 11);
-  f->bIntensityGiven = sqlite3_column_int(pFacts, 12);
-}
-
-/* Do two doubles hold the same bits? */
-static int same(double a, double b) {
-  return memcmp(&a, &b, sizeof(a)) == 0;
-}
-
-/* Has derivation changed the stored row? */
-static int fact_changed(sqlite3_stmt *pFacts, const UsageFact *f) {
-  const char *zSource = (const char *)sqlite3_column_text(pFacts, 13);
-  int bNull = sqlite3_column_type(pFacts, 9) == SQLITE_NULL;
-  return !same(f->busyKwh, sqlite3_column_double(pFacts, 5)) ||
-         !same(f->idleKwh, sqlite3_column_double(pFacts, 6)) ||
-         !same(f->busyG, sqlite3_column_double(pFacts, 7)) ||
-         !same(f->idleG, sqlite3_column_double(pFacts, 8)) ||
-         bNull != f->bIntensityNull ||
-         (!bNull && !same(f->intensity, sqlite3_column_double(pFacts, 9))) ||
-         zSource == 0 || strcmp(zSource, usage_carbon_source_name(f->eCarbonSource)) ||
-         !same(f->coverage, sqlite3_column_double(pFacts, 14)) ||
-         !same(f->coveredKwh, sqlite3_column_double(pFacts, 15));
-}
-
-/* Store a re-derived fact. */
-static int fact_store(UsageDeriver *d, const char *zTable, sqlite3_int64 iId,
-                      const UsageFact *f, char **pzErr) {
-  sqlite3_stmt *pUpdate;
-  int rc = stmt_get(d, DS_UPDATE, &pUpdate, zTable, pzErr);
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_int64(pUpdate, 1, iId);
-  sqlite3_bind_double(pUpdate, 2, f->busyKwh);
-  sqlite3_bind_double(pUpdate, 3, f->idleKwh);
-  sqlite3_bind_double(pUpdate, 4, f->busyG);
-  sqlite3_bind_double(pUpdate, 5, f->idleG);
-  if (f->bIntensityNull) {
-    sqlite3_bind_null(pUpdate, 6);
-  } else {
-    sqlite3_bind_double(pUpdate, 6, f->intensity);
-  }
-  sqlite3_bind_text(pUpdate, 7, usage_carbon_source_name(f->eCarbonSource), -1,
-                    SQLITE_STATIC);
-  sqlite3_bind_double(pUpdate, 8, f->coverage);
-  sqlite3_bind_double(pUpdate, 9, f->coveredKwh);
-  return stmt_done(d, pUpdate, sqlite3_step(pUpdate), zTable, pzErr);
-}
-
-/* Re-derive the facts of one scope in the range. The scan reads the natural
-** key, whose entries the UPDATEs leave alone, so it sees each row once. */
-static int rederive_scope(UsageDeriver *d, const char *zTable, int eScope,
-                          const char *zLo, const char *zHi, int eWhich,
-                          sqlite3_int64 iMachine, char **pzErr) {
-  sqlite3_stmt *pFacts;
-  int rc = stmt_get(d, DS_FACTS, &pFacts, zTable, pzErr);
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pFacts, 1, usage_scope_name(eScope), -1, SQLITE_STATIC);
-  sqlite3_bind_text(pFacts, 2, zLo, USAGE_TS_LEN, SQLITE_STATIC);
-  sqlite3_bind_text(pFacts, 3, zHi, USAGE_TS_LEN, SQLITE_STATIC);
-  if (eWhich == USAGE_REDERIVE_MACHINE) sqlite3_bind_int64(pFacts, 4, iMachine);
-  while ((rc = sqlite3_step(pFacts)) == SQLITE_ROW) {
-    UsageFact f;
-    fact_from_row(pFacts, eScope, &f);
-    rc = derive_loaded(d, zTable, &f, pzErr);
-    if (rc == SQLITE_OK && fact_changed(pFacts, &f)) {
-      rc = fact_store(d, zTable, sqlite3_column_int64(pFacts, 0), &f, pzErr);
-    }
-    if (rc != SQLITE_OK) {
-      sqlite3_reset(pFacts);
-      sqlite3_clear_bindings(pFacts);
-      return rc;
-    }
-  }
-  return stmt_done(d, pFacts, rc, zTable, pzErr);
-}
-
-/* Store the carbon of the interval at ts for the derived facts of one scope
-** there, in one statement. */
-static int carbon_store(UsageDeriver *d, const char *zTable, int eScope,
-                        const char *zTs, int64_t t, char **pzErr) {
-  sqlite3_stmt *pUpdate;
-  const Carbon *c;
-  int rc = carbon_at(d, zTable, t, &c, pzErr);
-  if (rc == SQLITE_OK) rc = stmt_get(d, DS_CARBON, &pUpdate, zTable, pzErr);
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pUpdate, 1, usage_scope_name(eScope), -1, SQLITE_STATIC);
-  sqlite3_bind_text(pUpdate, 2, zTs, USAGE_TS_LEN, SQLITE_STATIC);
-  if (c->eSource != USAGE_CARBON_NONE) sqlite3_bind_double(pUpdate, 3, c->intensity);
-  sqlite3_bind_double(pUpdate, 4, c->coverage);
-  sqlite3_bind_text(pUpdate, 5, usage_carbon_source_name(c->eSource), -1,
-                    SQLITE_STATIC);
-  return stmt_done(d, pUpdate, sqlite3_step(pUpdate), zTable, pzErr);
-}
-
-/* Re-derive the carbon alone of one scope's facts in the range: one UPDATE
-** per distinct ts, since every fact at a ts shares its interval. */
-static int rederive_carbon_scope(UsageDeriver *d, const char *zTable,
-                                 int eScope, const char *zLo, const char *zHi,
-                                 char **pzErr) {
-  sqlite3_stmt *pTimes;
-  int rc = stmt_get(d, DS_TIMES, &pTimes, zTable, pzErr);
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pTimes, 1, usage_scope_name(eScope), -1, SQLITE_STATIC);
-  sqlite3_bind_text(pTimes, 2, zLo, USAGE_TS_LEN, SQLITE_STATIC);
-  sqlite3_bind_text(pTimes, 3, zHi, USAGE_TS_LEN, SQLITE_STATIC);
-  while ((rc = sqlite3_step(pTimes)) == SQLITE_ROW) {
-    char zTs[USAGE_TS_LEN + 1];
-    const char *z = (const char *)sqlite3_column_text(pTimes, 0);
-    int64_t t;
-    if (z == 0 || sqlite3_column_bytes(pTimes, 0) != USAGE_TS_LEN ||
-        usage_time_parse_canonical(z, USAGE_TS_LEN, &t)) {
-      continue; /* the ts CHECK keeps such rows out */
-    }
-    memcpy(zTs, z, USAGE_TS_LEN + 1);
-    rc = carbon_store(d, zTable, eScope, zTs, t, pzErr);
-    if (rc != SQLITE_OK) {
-      sqlite3_reset(pTimes);
-      sqlite3_clear_bindings(pTimes);
-      return rc;
-    }
-  }
-  return stmt_done(d, pTimes, rc, zTable, pzErr);
-}
-
-int usage_rederive(UsageDeriver *d, const char *zTable, int64_t tLo,
-                   int64_t tHi, int eWhich, sqlite3_int64 iMachine,
-                   char **pzErr) {
-  char zLo[USAGE_TS_LEN + 1], zHi[USAGE_TS_LEN + 1];
-  int eScope, rc;
-  if (tHi < tLo || tHi < USAGE_TS_MIN || tLo > USAGE_TS_MAX) return SQLITE_OK;
-  rc = deriver_refresh(d, zTable, pzErr); /* the caller's change moved the
-                                          ** change count: it reads afresh */
-  time_text(tLo, zLo);
-  time_text(tHi, zHi);
-  for (eScope = USAGE_SCOPE_ADA; rc == SQLITE_OK && eScope <= USAGE_SCOPE_USER;
-       eScope++) {
-    if (eWhich == USAGE_REDERIVE_MACHINE && eScope != USAGE_SCOPE_MACHINE) continue;
-    if (eWhich == USAGE_REDERIVE_CARBON) {
-      rc = rederive_carbon_scope(d, zTable, eScope, zLo, zHi, pzErr);
-    } else {
-      rc = rederive_scope(d, zTable, eScope, zLo, zHi, eWhich, iMachine, pzErr);
-    }
-  }
-  d->last.bValid = 0;
-  usage_deriver_mark(d);
-  return rc;
+  return usage_derive_loaded(d, zTable, f, pzErr);
 }

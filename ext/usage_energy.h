@@ -1,97 +1,97 @@
 /*
-** usage_energy.h: deriving energy and carbon, shared by the parts that
-** write facts (usage_ingest), power models and intensity periods
-** (usage_energy.c) and settings (usage_config.c).
+** usage_energy.h: what the two files of the energy tables share:
+** usage_energy.c (the module, field checks, statements) and
+** usage_energy_rows.c (what an INSERT or DELETE of a model or period does).
 **
+**   INSERT INTO usage_power_models VALUES (NULL, '2024-01-01', 12, 1, 1.2, '');
 **   INSERT INTO usage_intensity VALUES
-**     ('GB', '2024-03-01T10:00Z', '2024-03-01T10:30Z', 185, 'actual', 'api');
-**   INSERT INTO usage_ingest(ts, scope, busy_cpu_seconds_total,
-**                            idle_cpu_seconds_total)
-**     VALUES ('2024-03-01T10:00:00Z', 'ada', 3600, 7200);
-**   SELECT busy_kwh, busy_gCo2eq, carbon_source FROM fact_usage;
-**
-** A UsageDeriver belongs to one table (or one function call) on one
-** connection and schema. It reads the settings, the power models and the
-** intensity periods it needs, and keeps them while nothing else has written
-** to the connection (sqlite3_total_changes() has not moved since the
-** owner's last row) and no transaction boundary has passed.
+**     ('GB', '2024-03-01T10:00Z', '2024-03-01T10:30Z', 185, 'actual', '');
 */
 #ifndef USAGE_ENERGY_H
 #define USAGE_ENERGY_H
 
-#include "usage.h"
+#include "usage_derive.h"
+#include "usage_value.h"
+#include "usage_vtab.h"
 
-/* Where a fact's carbon came from: fact_usage.carbon_source. */
-typedef enum {
-  USAGE_CARBON_GIVEN = 0,
-  USAGE_CARBON_ACTUAL = 1,
-  USAGE_CARBON_FORECAST = 2,
-  USAGE_CARBON_DEFAULT = 3,
-  USAGE_CARBON_MIXED = 4,
-  USAGE_CARBON_NONE = 5
-} UsageCarbonSource;
+typedef struct EnergyDef EnergyDef;
+typedef struct EnergyVtab EnergyVtab;
+typedef struct EnergyCursor EnergyCursor;
 
-/* The text of a carbon source, e.g. "forecast". */
-const char *usage_carbon_source_name(int eSource);
+/* The statements the write paths run; each "%w" is the schema. */
+enum {
+  EST_MACHINE_FIND,
+  EST_MACHINE_ADD,
+  EST_MODEL_UPSERT,
+  EST_MODEL_NEXT,
+  EST_MODEL_GET,
+  EST_MODEL_DELETE,
+  EST_PERIOD_GET,
+  EST_PERIOD_UPSERT,
+  EST_PERIOD_BY_ID,
+  EST_PERIOD_DELETE,
+  EST_MAX_PERIOD,
+  EST_COUNT
+};
 
-/* One fact, as derivation reads and completes it. The caller fills the
-** inputs; usage_derive() fills the outputs of what the flags say is
-** derived, and leaves given values alone. */
-typedef struct UsageFact {
-  int64_t t;                 /* in: ts, unix seconds */
-  int eScope;                /* in: USAGE_SCOPE_* */
-  sqlite3_int64 iMachine;    /* in: machine_id of a machine-scope fact */
-  double busyCpu, idleCpu;   /* in: CPU seconds */
-  int bEnergyModel;          /* in: energy is derived (energy_source model) */
-  int bCarbonDerived;        /* in: carbon is derived (not given) */
-  int bIntensityGiven;       /* in: the row gave its own intensity */
-  double busyKwh, idleKwh;   /* in if given, else out */
-  double busyG, idleG;       /* in if given, else out */
-  int bIntensityNull;        /* in if given, else out */
-  double intensity;          /* in if given, else out */
-  int eCarbonSource;         /* out: UsageCarbonSource */
-  double coverage;           /* out: carbon_coverage */
-  double coveredKwh;         /* out: covered_kwh */
-} UsageFact;
+/* One table: its columns, rows, and how a row is written and removed. */
+struct EnergyDef {
+  const char *zName;   /* table and module name */
+  const char *zDecl;   /* for sqlite3_declare_vtab() */
+  const char *zSelect; /* rowid then the columns; each "%w" is the schema */
+  int (*xInsert)(EnergyVtab *, sqlite3_value **);
+  int (*xDelete)(EnergyVtab *, sqlite3_int64);
+};
 
-typedef struct UsageDeriver UsageDeriver;
+/* A table on one connection and schema. */
+struct EnergyVtab {
+  sqlite3_vtab base; /* base class: must be first */
+  sqlite3 *db;
+  const EnergyDef *pDef;
+  char *zSchema;
+  sqlite3_stmt *aStmt[EST_COUNT]; /* prepared on first use */
+  UsageDeriver *pDeriver;         /* re-derives the facts a change covers */
+  int bPending;                   /* facts with ts in [tPendLo, tPendHi] */
+  int64_t tPendLo, tPendHi;       /* wait for re-derivation at xSync */
+};
 
-/* A deriver for the usage schema zSchema on db; NULL when out of memory. */
-UsageDeriver *usage_deriver_new(sqlite3 *db, const char *zSchema);
-void usage_deriver_free(UsageDeriver *d);
+/* A scan over the rows through one prepared SELECT. */
+struct EnergyCursor {
+  sqlite3_vtab_cursor base; /* base class: must be first */
+  sqlite3_stmt *pSelect;
+  int bEof;
+};
+/* ---- usage_energy.c ----------------------------------------------------- */
 
-/* Forget everything read: a transaction began or ended, or a savepoint was
-** rolled back. */
-void usage_deriver_forget(UsageDeriver *d);
+/* Report that field zField got a bad value, with why. */
+int energy_field_error(EnergyVtab *p, const char *zField, sqlite3_value *pVal,
+                       const char *zWhy);
+/* Report the connection's last error under this table's name. */
+int energy_db_error(EnergyVtab *p, int rc);
+/* Take over a message of the deriver as this table's error. */
+int energy_derive_error(EnergyVtab *p, int rc, char *zErr);
+/* The statement iStmt, prepared on first use and kept. */
+int energy_stmt_get(EnergyVtab *p, int iStmt, sqlite3_stmt **ppStmt);
+/* Step a bound statement: SQLITE_ROW (kept on it when bKeep) or _DONE. */
+int energy_stmt_run(EnergyVtab *p, sqlite3_stmt *pStmt, int bKeep);
+/* A text field: NULL or '' give *pz = NULL; required when bRequired. */
+int energy_arg_text(EnergyVtab *p, sqlite3_value *pVal, const char *zField,
+                    int bRequired, const char **pz, int *pn);
+/* A required timestamp field: unix seconds and the canonical text. */
+int energy_arg_time(EnergyVtab *p, sqlite3_value *pVal, const char *zField,
+                    int64_t *pT, char *zOut);
+/* A number field, finite and >= rMin; NULL gives rDefault (< 0: required). */
+int energy_arg_number(EnergyVtab *p, sqlite3_value *pVal, const char *zField,
+                      double rMin, double rDefault, double *pR);
 
-/* The owner wrote a row: what was read still holds. */
-void usage_deriver_mark(UsageDeriver *d);
+/* ---- usage_energy_rows.c ------------------------------------------------ */
 
-/* Complete a fact. Returns SQLITE_OK, or an error with *pzErr set (from
-** sqlite3_mprintf, naming zTable) or SQLITE_NOMEM. */
-int usage_derive(UsageDeriver *d, const char *zTable, UsageFact *f,
-                 char **pzErr);
-
-/* Which facts a re-derivation visits. */
-#define USAGE_REDERIVE_ALL 0      /* every derived fact in the range */
-#define USAGE_REDERIVE_MACHINE 1  /* machine-scope facts of iMachine only */
-#define USAGE_REDERIVE_CARBON 2   /* every fact's carbon alone: the intensity
-                                  ** series or a setting changed, not energy */
-
-/* Re-derive, and store, every derived fact with ts in [tLo, tHi] (unix
-** seconds, inclusive) that eWhich selects. Returns as usage_derive(). */
-int usage_rederive(UsageDeriver *d, const char *zTable, int64_t tLo,
-                   int64_t tHi, int eWhich, sqlite3_int64 iMachine,
-                   char **pzErr);
-
-/* The settings, read from usage_meta with their defaults: the region of
-** the series facts use (a string owned by d, valid until the next call
-** into d) and the fact interval in seconds. */
-int usage_deriver_settings(UsageDeriver *d, const char **pzRegion,
-                           int64_t *pInterval, char **pzErr);
-
-/* Register usage_config() (usage_config.c); usage_register_energy()
-** (usage_energy.c) calls it. */
-int usage_config_register(sqlite3 *db);
+/* INSERT and DELETE of usage_power_models and usage_intensity. */
+int insert_model(EnergyVtab *p, sqlite3_value **a);
+int delete_model(EnergyVtab *p, sqlite3_int64 iRow);
+int insert_period(EnergyVtab *p, sqlite3_value **a);
+int delete_period(EnergyVtab *p, sqlite3_int64 iRow);
+/* Re-derive the carbon of the facts waiting for xSync. */
+int pending_flush(EnergyVtab *p);
 
 #endif /* USAGE_ENERGY_H */

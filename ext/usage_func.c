@@ -11,179 +11,13 @@
 **
 ** Every function here is pure: SQLITE_DETERMINISTIC and SQLITE_INNOCUOUS,
 ** so CHECKs, indexes, views and triggers may use them under
-** PRAGMA trusted_schema=OFF. The file also holds the value helpers that the
-** ingest path shares (scope rule, number and timestamp parsing, quoting).
+** PRAGMA trusted_schema=OFF. The value helpers they use are in usage_value.c.
 */
-#include <math.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
-#include "usage.h"
+#include "usage_register.h"
+#include "usage_value.h"
 SQLITE_EXTENSION_INIT3
-
-/* The fact scopes, in the order of UsageScope. */
-static const char *const azScopeName[] = {"ada", "project", "machine", "user",
-                                          "group"};
-
-int usage_scope_parse(const char *z, int n) {
-  int i;
-  if (z == 0) return -1;
-  for (i = USAGE_SCOPE_ADA; i <= USAGE_SCOPE_USER; i++) {
-    if ((int)strlen(azScopeName[i]) == n && memcmp(z, azScopeName[i], n) == 0) {
-      return i;
-    }
-  }
-  return -1;
-}
-
-const char *usage_scope_name(int eScope) {
-  if (eScope < USAGE_SCOPE_ADA || eScope > USAGE_SCOPE_GROUP) return "?";
-  return azScopeName[eScope];
-}
-
-char *usage_value_repr(sqlite3_value *pVal) {
-  switch (sqlite3_value_type(pVal)) {
-    case SQLITE_NULL:
-      return sqlite3_mprintf("NULL");
-    case SQLITE_INTEGER:
-      return sqlite3_mprintf("%lld", sqlite3_value_int64(pVal));
-    case SQLITE_FLOAT:
-      return sqlite3_mprintf("%!.17g", sqlite3_value_double(pVal));
-    case SQLITE_BLOB:
-      return sqlite3_mprintf("a blob of %d bytes", sqlite3_value_bytes(pVal));
-    default: {
-      const char *z = (const char *)sqlite3_value_text(pVal);
-      int n = sqlite3_value_bytes(pVal);
-      if (z == 0) return 0;
-      if (n > 64) {
-        /* Cut on a UTF-8 character boundary, then say how long it was. */
-        int cut = 64;
-        while (cut > 0 && (z[cut] & 0xC0) == 0x80) cut--;
-        return sqlite3_mprintf("'%.*q...' (%d bytes)", cut, z, n);
-      }
-      return sqlite3_mprintf("'%.*q'", n, z);
-    }
-  }
-}
-
-char *usage_scope_problem(sqlite3_value *pScope, int hasProject, int hasMachine,
-                          int hasUser, const char *const azField[3],
-                          int *pbNoMem) {
-  const char *zScope = (const char *)sqlite3_value_text(pScope);
-  int eScope = sqlite3_value_type(pScope) == SQLITE_TEXT
-                   ? usage_scope_parse(zScope, sqlite3_value_bytes(pScope))
-                   : -1;
-  int aHas[3];
-  int i;
-  char *zErr;
-  aHas[0] = hasProject;
-  aHas[1] = hasMachine;
-  aHas[2] = hasUser;
-  if (eScope < 0) {
-    char *zRepr = usage_value_repr(pScope);
-    zErr = zRepr ? sqlite3_mprintf(
-                       "scope must be one of {'ada','project','machine','user'}"
-                       ", got %s", zRepr)
-                 : 0;
-    sqlite3_free(zRepr);
-    if (zErr == 0) *pbNoMem = 1;
-    return zErr;
-  }
-  /* Key i (0 project, 1 machine, 2 user) belongs to scope i+1 only. */
-  for (i = 0; i < 3; i++) {
-    int wanted = (eScope == i + 1);
-    if (wanted && !aHas[i]) {
-      zErr = sqlite3_mprintf("%s is required for scope='%s'", azField[i], zScope);
-      if (zErr == 0) *pbNoMem = 1;
-      return zErr;
-    }
-    if (!wanted && aHas[i]) {
-      zErr = sqlite3_mprintf("%s must be NULL for scope='%s'", azField[i], zScope);
-      if (zErr == 0) *pbNoMem = 1;
-      return zErr;
-    }
-  }
-  return 0;
-}
-
-int usage_value_time(sqlite3_value *pVal, const char *zWhat, int64_t *pT,
-                     char **pzErr) {
-  const char *zWhy = 0;
-  int bad;
-  switch (sqlite3_value_type(pVal)) {
-    case SQLITE_INTEGER:
-      bad = usage_time_from_int(sqlite3_value_int64(pVal), pT, &zWhy);
-      break;
-    case SQLITE_FLOAT:
-      bad = usage_time_from_double(sqlite3_value_double(pVal), pT, &zWhy);
-      break;
-    case SQLITE_TEXT:
-      bad = usage_time_parse((const char *)sqlite3_value_text(pVal),
-                             sqlite3_value_bytes(pVal), pT, &zWhy);
-      break;
-    default:
-      bad = 1;
-      zWhy = "expected text or unix seconds";
-      break;
-  }
-  if (bad) {
-    char *zRepr = usage_value_repr(pVal);
-    *pzErr = zRepr ? sqlite3_mprintf("%s: invalid timestamp %s: %s", zWhat,
-                                     zRepr, zWhy ? zWhy : "not a timestamp")
-                   : 0;
-    sqlite3_free(zRepr);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  return SQLITE_OK;
-}
-
-/* True when z[0..n) is a plain decimal number: digits, one optional sign,
-** point and exponent. Rules out the hex, "inf" and "nan" that strtod takes. */
-static int looks_decimal(const char *z, int n) {
-  int i, nDigit = 0;
-  for (i = 0; i < n; i++) {
-    char c = z[i];
-    if (c >= '0' && c <= '9') {
-      nDigit++;
-    } else if (c != '+' && c != '-' && c != '.' && c != 'e' && c != 'E') {
-      return 0;
-    }
-  }
-  return nDigit > 0;
-}
-
-int usage_value_number(sqlite3_value *pVal, double *pOut, int *pIsNull) {
-  *pIsNull = 0;
-  switch (sqlite3_value_type(pVal)) {
-    case SQLITE_NULL:
-      *pIsNull = 1;
-      return 0;
-    case SQLITE_INTEGER:
-      *pOut = (double)sqlite3_value_int64(pVal);
-      return 0;
-    case SQLITE_FLOAT:
-      *pOut = sqlite3_value_double(pVal);
-      return isfinite(*pOut) ? 0 : 1;
-    case SQLITE_TEXT: {
-      const char *z = (const char *)sqlite3_value_text(pVal);
-      int n = sqlite3_value_bytes(pVal);
-      char aBuf[64];
-      char *zEnd = 0;
-      if (n == 0) {
-        *pIsNull = 1; /* how a CSV writes NULL */
-        return 0;
-      }
-      if (z == 0 || n >= (int)sizeof(aBuf) || !looks_decimal(z, n)) return 1;
-      memcpy(aBuf, z, n); /* strtod needs a NUL; the value may lack one */
-      aBuf[n] = 0;
-      *pOut = strtod(aBuf, &zEnd);
-      return (zEnd == aBuf + n && isfinite(*pOut)) ? 0 : 1;
-    }
-    default:
-      return 1;
-  }
-}
 
 /* usage_version(): the extension's version text. */
 static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -192,40 +26,14 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_text(ctx, USAGE_VERSION, -1, SQLITE_STATIC);
 }
 
-void usage_result_error(sqlite3_context *ctx, char *zErr) {
-  if (zErr == 0) {
-    sqlite3_result_error_nomem(ctx);
-  } else {
-    sqlite3_result_error(ctx, zErr, -1);
-    sqlite3_free(zErr);
-  }
-}
-
-int usage_prepare_persistent(sqlite3 *db, const char *zFormat,
-                             const char *zSchema, sqlite3_stmt **ppStmt) {
-  char *zSql = sqlite3_mprintf(zFormat, zSchema);
-  int rc;
-  if (zSql == 0) return SQLITE_NOMEM;
-  rc = sqlite3_prepare_v3(db, zSql, -1, SQLITE_PREPARE_PERSISTENT, ppStmt, 0);
-  sqlite3_free(zSql);
-  return rc;
-}
-
-int usage_vtab_error(sqlite3_vtab *pVtab, int rc, const char *zFormat, ...) {
-  va_list ap;
-  va_start(ap, zFormat);
-  sqlite3_free(pVtab->zErrMsg);
-  pVtab->zErrMsg = sqlite3_vmprintf(zFormat, ap);
-  va_end(ap);
-  return pVtab->zErrMsg ? rc : SQLITE_NOMEM;
-}
-
 /* Set the result to the canonical text of t, or an out-of-range error. */
 static void result_time(sqlite3_context *ctx, const char *zFunc, int64_t t) {
   char zOut[USAGE_TS_LEN + 1];
   if (usage_time_format(t, zOut)) {
-    usage_result_error(ctx, sqlite3_mprintf("%s: result %lld is outside the years "
-                                      "0000-9999", zFunc, (long long)t));
+    usage_result_error(ctx,
+                       sqlite3_mprintf("%s: result %lld is outside the years "
+                                       "0000-9999",
+                                       zFunc, (long long)t));
     return;
   }
   sqlite3_result_text(ctx, zOut, USAGE_TS_LEN, SQLITE_TRANSIENT);
@@ -247,7 +55,8 @@ static void fn_ts(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /* Parse a width argument, or set an error naming it. Returns 0 on success. */
-static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal, UsageWidth *pW) {
+static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal,
+                     UsageWidth *pW) {
   const char *zWhy = "expected text such as '1 day'";
   if (sqlite3_value_type(pVal) == SQLITE_TEXT &&
       usage_width_parse((const char *)sqlite3_value_text(pVal),
@@ -256,9 +65,11 @@ static int arg_width(sqlite3_context *ctx, sqlite3_value *pVal, UsageWidth *pW) 
   }
   {
     char *zRepr = usage_value_repr(pVal);
-    usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid width "
-                                              "%s: %s", zRepr, zWhy)
-                            : 0);
+    usage_result_error(ctx, zRepr
+                                ? sqlite3_mprintf("usage_bucket: invalid width "
+                                                  "%s: %s",
+                                                  zRepr, zWhy)
+                                : 0);
     sqlite3_free(zRepr);
   }
   return 1;
@@ -287,17 +98,20 @@ static void fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     if (usage_origin_check(&w, origin, &zWhy)) {
       char *zRepr = usage_value_repr(argv[2]);
-      usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
-                                                "%s: %s", zRepr, zWhy)
-                              : 0);
+      usage_result_error(ctx,
+                         zRepr ? sqlite3_mprintf("usage_bucket: invalid origin "
+                                                 "%s: %s",
+                                                 zRepr, zWhy)
+                               : 0);
       sqlite3_free(zRepr);
       return;
     }
   }
   if (usage_bucket_start(&w, origin, t, &start)) {
-    usage_result_error(ctx, sqlite3_mprintf("usage_bucket: the bucket of %lld starts "
-                                      "outside the years 0000-9999",
-                                      (long long)t));
+    usage_result_error(
+        ctx, sqlite3_mprintf("usage_bucket: the bucket of %lld starts "
+                             "outside the years 0000-9999",
+                             (long long)t));
     return;
   }
   result_time(ctx, "usage_bucket", start);
@@ -305,15 +119,16 @@ static void fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* usage_scope_check(scope, project_id, machine_id, user_id): the scope when
 ** the ids fit it, else the UsageDB design's error. */
-static void fn_scope_check(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void fn_scope_check(sqlite3_context *ctx, int argc,
+                           sqlite3_value **argv) {
   static const char *const azField[3] = {"project_id", "machine_id", "user_id"};
   int bNoMem = 0;
   char *zErr;
   (void)argc;
-  zErr = usage_scope_problem(argv[0], sqlite3_value_type(argv[1]) != SQLITE_NULL,
-                             sqlite3_value_type(argv[2]) != SQLITE_NULL,
-                             sqlite3_value_type(argv[3]) != SQLITE_NULL, azField,
-                             &bNoMem);
+  zErr = usage_scope_problem(
+      argv[0], sqlite3_value_type(argv[1]) != SQLITE_NULL,
+      sqlite3_value_type(argv[2]) != SQLITE_NULL,
+      sqlite3_value_type(argv[3]) != SQLITE_NULL, azField, &bNoMem);
   if (zErr || bNoMem) {
     usage_result_error(ctx, zErr);
     return;
@@ -328,9 +143,11 @@ static int arg_number(sqlite3_context *ctx, sqlite3_value **argv, int i,
   int isNull;
   if (usage_value_number(argv[i], pOut, &isNull)) {
     char *zRepr = usage_value_repr(argv[i]);
-    usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_intensity: %s must be a "
-                                              "number, got %s", azName[i], zRepr)
-                            : 0);
+    usage_result_error(ctx,
+                       zRepr ? sqlite3_mprintf("usage_intensity: %s must be a "
+                                               "number, got %s",
+                                               azName[i], zRepr)
+                             : 0);
     sqlite3_free(zRepr);
     return 1;
   }
@@ -381,8 +198,8 @@ int usage_register_functions(sqlite3 *db) {
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   size_t i;
   for (i = 0; i < sizeof(aFunc) / sizeof(aFunc[0]); i++) {
-    int rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg, flags, 0,
-                                     aFunc[i].xFunc, 0, 0);
+    int rc = sqlite3_create_function(db, aFunc[i].zName, aFunc[i].nArg, flags,
+                                     0, aFunc[i].xFunc, 0, 0);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;

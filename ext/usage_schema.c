@@ -21,10 +21,10 @@
 */
 #include <string.h>
 
-#include "usage.h"
+#include "usage_register.h"
 #include "usage_schema.h"
+#include "usage_value.h"
 SQLITE_EXTENSION_INIT3
-
 
 /* Copy a migration script with each " main." or "\nmain." turned into the
 ** quoted schema name, so its objects land in zSchema. NULL on OOM. */
@@ -55,7 +55,9 @@ static int schema_exists(sqlite3 *db, const char *zSchema, int *pExists) {
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(
       db, "SELECT 1 FROM pragma_database_list WHERE name = ?1", -1, &pStmt, 0);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 1, zSchema, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_text(pStmt, 1, zSchema, -1, SQLITE_STATIC);
+  }
   if (rc == SQLITE_OK) {
     rc = sqlite3_step(pStmt);
     *pExists = (rc == SQLITE_ROW);
@@ -86,7 +88,8 @@ static int query_int(sqlite3 *db, const char *zSql, const char *zBind,
 }
 
 /* The schema version recorded in zSchema: 0 when there is no usage_meta. */
-static int read_version(sqlite3 *db, const char *zSchema, sqlite3_int64 *pVersion) {
+static int read_version(sqlite3 *db, const char *zSchema,
+                        sqlite3_int64 *pVersion) {
   sqlite3_int64 hasMeta = 0;
   char *zSql = sqlite3_mprintf(
       "SELECT 1 FROM \"%w\".sqlite_master WHERE type='table' AND name=?1",
@@ -96,7 +99,8 @@ static int read_version(sqlite3 *db, const char *zSchema, sqlite3_int64 *pVersio
   *pVersion = 0;
   if (rc != SQLITE_OK || !hasMeta) return rc;
   zSql = sqlite3_mprintf(
-      "SELECT value FROM \"%w\".usage_meta WHERE key='schema_version'", zSchema);
+      "SELECT value FROM \"%w\".usage_meta WHERE key='schema_version'",
+      zSchema);
   rc = query_int(db, zSql, 0, pVersion);
   sqlite3_free(zSql);
   return rc;
@@ -131,8 +135,12 @@ static int prepare_info(sqlite3 *db, const char *zSchema, const char *zName,
                         sqlite3_stmt **ppInfo) {
   int rc = sqlite3_prepare_v2(db, "SELECT * FROM pragma_table_info(?1, ?2)", -1,
                               ppInfo, 0);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(*ppInfo, 1, zName, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(*ppInfo, 2, zSchema, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_text(*ppInfo, 1, zName, -1, SQLITE_STATIC);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_text(*ppInfo, 2, zSchema, -1, SQLITE_STATIC);
+  }
   return rc;
 }
 
@@ -145,8 +153,8 @@ static char *column_difference(const char *zHave, const char *zWant, int iCol) {
                            zHave);
   }
   if (sqlite3_stricmp(zHave, zWant) == 0) return 0;
-  return sqlite3_mprintf("column %d is \"%s\" where usage expects \"%s\"",
-                         iCol, zHave, zWant);
+  return sqlite3_mprintf("column %d is \"%s\" where usage expects \"%s\"", iCol,
+                         zHave, zWant);
 }
 
 /* Compare the columns of zName in db.zSchema with the reference. Sets *pzDiff
@@ -163,10 +171,16 @@ static int compare_columns(sqlite3 *db, const char *zSchema, sqlite3 *pRef,
     char *zHave = 0, *zWant = 0;
     if (rcHave != SQLITE_ROW && rcHave != SQLITE_DONE) rc = rcHave;
     if (rcWant != SQLITE_ROW && rcWant != SQLITE_DONE) rc = rcWant;
-    if (rc != SQLITE_OK || (rcHave == SQLITE_DONE && rcWant == SQLITE_DONE)) break;
+    if (rc != SQLITE_OK || (rcHave == SQLITE_DONE && rcWant == SQLITE_DONE)) {
+      break;
+    }
     iCol++;
-    if (rcHave == SQLITE_ROW && (zHave = column_decl(pHave)) == 0) rc = SQLITE_NOMEM;
-    if (rcWant == SQLITE_ROW && (zWant = column_decl(pWant)) == 0) rc = SQLITE_NOMEM;
+    if (rcHave == SQLITE_ROW && (zHave = column_decl(pHave)) == 0) {
+      rc = SQLITE_NOMEM;
+    }
+    if (rcWant == SQLITE_ROW && (zWant = column_decl(pWant)) == 0) {
+      rc = SQLITE_NOMEM;
+    }
     if (rc == SQLITE_OK) *pzDiff = column_difference(zHave, zWant, iCol);
     sqlite3_free(zHave);
     sqlite3_free(zWant);
@@ -178,16 +192,18 @@ static int compare_columns(sqlite3 *db, const char *zSchema, sqlite3 *pRef,
 
 /* Check every table and view that migration would create and that already
 ** exists in zSchema. Sets *pzErr to the first difference found. */
-static int check_existing_shapes(sqlite3 *db, const char *zSchema, char **pzErr) {
+static int check_existing_shapes(sqlite3 *db, const char *zSchema,
+                                 char **pzErr) {
   sqlite3 *pRef = 0;
   sqlite3_stmt *pList = 0, *pFind = 0;
   char *zSql = 0;
   int rc = open_reference(&pRef, pzErr);
   if (rc == SQLITE_OK) {
-    rc = sqlite3_prepare_v2(pRef,
-                            "SELECT name, type FROM sqlite_master WHERE type IN "
-                            "('table','view') ORDER BY rowid",
-                            -1, &pList, 0);
+    rc =
+        sqlite3_prepare_v2(pRef,
+                           "SELECT name, type FROM sqlite_master WHERE type IN "
+                           "('table','view') ORDER BY rowid",
+                           -1, &pList, 0);
   }
   if (rc == SQLITE_OK) {
     zSql = sqlite3_mprintf(
@@ -212,7 +228,8 @@ static int check_existing_shapes(sqlite3 *db, const char *zSchema, char **pzErr)
       }
       if (zDiff) {
         *pzErr = sqlite3_mprintf("usage_init: %s %s.%s exists with a different "
-                                 "shape: %s", zType, zSchema, zName, zDiff);
+                                 "shape: %s",
+                                 zType, zSchema, zName, zDiff);
         sqlite3_free(zDiff);
       }
     }
@@ -256,7 +273,8 @@ static int run_migrations(sqlite3 *db, const char *zSchema, sqlite3_int64 v,
 }
 
 /* Bring zSchema to the latest version inside one savepoint. */
-static int upgrade(sqlite3 *db, const char *zSchema, sqlite3_int64 v, char **pzErr) {
+static int upgrade(sqlite3 *db, const char *zSchema, sqlite3_int64 v,
+                   char **pzErr) {
   int rc = sqlite3_exec(db, "SAVEPOINT usage_init", 0, 0, 0);
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("usage_init: cannot start a savepoint: %s",
@@ -264,7 +282,9 @@ static int upgrade(sqlite3 *db, const char *zSchema, sqlite3_int64 v, char **pzE
     return rc;
   }
   if (v == 0) rc = check_existing_shapes(db, zSchema, pzErr);
-  if (rc == SQLITE_OK && *pzErr == 0) rc = run_migrations(db, zSchema, v, pzErr);
+  if (rc == SQLITE_OK && *pzErr == 0) {
+    rc = run_migrations(db, zSchema, v, pzErr);
+  }
   if (rc == SQLITE_OK && *pzErr == 0) {
     return sqlite3_exec(db, "RELEASE usage_init", 0, 0, 0);
   }
@@ -283,9 +303,11 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (argc > 0) {
     if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
       char *zRepr = usage_value_repr(argv[0]);
-      usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_init: schema must be the "
-                                                "name of a database, got %s", zRepr)
-                              : 0);
+      usage_result_error(
+          ctx, zRepr ? sqlite3_mprintf("usage_init: schema must be the "
+                                       "name of a database, got %s",
+                                       zRepr)
+                     : 0);
       sqlite3_free(zRepr);
       return;
     }
@@ -293,28 +315,32 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   rc = schema_exists(db, zSchema, &exists);
   if (rc == SQLITE_OK && !exists) {
-    usage_result_error(ctx, sqlite3_mprintf("usage_init: no such schema: '%q'", zSchema));
+    usage_result_error(
+        ctx, sqlite3_mprintf("usage_init: no such schema: '%q'", zSchema));
     return;
   }
   if (rc == SQLITE_OK) rc = read_version(db, zSchema, &v);
   if (rc != SQLITE_OK) {
-    usage_result_error(ctx, sqlite3_mprintf("usage_init: cannot read the schema "
-                                      "version of %s: %s", zSchema,
-                                      sqlite3_errmsg(db)));
+    usage_result_error(ctx,
+                       sqlite3_mprintf("usage_init: cannot read the schema "
+                                       "version of %s: %s",
+                                       zSchema, sqlite3_errmsg(db)));
     return;
   }
   if (v > usage_migration_count || v < 0) {
-    usage_result_error(ctx, sqlite3_mprintf(
-                          "usage_init: %s has schema version %lld, but usage "
-                          "%s knows versions up to %d", zSchema, v,
-                          USAGE_VERSION, usage_migration_count));
+    usage_result_error(
+        ctx,
+        sqlite3_mprintf("usage_init: %s has schema version %lld, but usage "
+                        "%s knows versions up to %d",
+                        zSchema, v, USAGE_VERSION, usage_migration_count));
     return;
   }
   if (v < usage_migration_count) {
     rc = upgrade(db, zSchema, v, &zErr);
     if (rc != SQLITE_OK || zErr) {
-      usage_result_error(ctx, zErr ? zErr : sqlite3_mprintf("usage_init: %s",
-                                                      sqlite3_errstr(rc)));
+      usage_result_error(
+          ctx,
+          zErr ? zErr : sqlite3_mprintf("usage_init: %s", sqlite3_errstr(rc)));
       return;
     }
     v = usage_migration_count;
@@ -324,7 +350,8 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 int usage_register_schema(sqlite3 *db) {
   const int flags = SQLITE_UTF8 | SQLITE_DIRECTONLY;
-  int rc = sqlite3_create_function(db, "usage_init", 0, flags, 0, fn_init, 0, 0);
+  int rc =
+      sqlite3_create_function(db, "usage_init", 0, flags, 0, fn_init, 0, 0);
   if (rc == SQLITE_OK) {
     rc = sqlite3_create_function(db, "usage_init", 1, flags, 0, fn_init, 0, 0);
   }

@@ -53,8 +53,8 @@ int usage_time_format(int64_t t, char *zOut);
 /* A bucket width: a whole number of seconds, or of calendar months. */
 typedef enum { USAGE_WIDTH_SECONDS = 0, USAGE_WIDTH_MONTHS = 1 } UsageWidthKind;
 typedef struct UsageWidth {
-  UsageWidthKind eKind;  /* seconds or calendar months */
-  int64_t n;             /* width in seconds or in months, always >= 1 */
+  UsageWidthKind eKind; /* seconds or calendar months */
+  int64_t n;            /* width in seconds or in months, always >= 1 */
 } UsageWidth;
 
 /* Parse a width text of n bytes: "[N ]unit", N a positive integer
@@ -69,7 +69,8 @@ int64_t usage_width_default_origin(const UsageWidth *pW);
 /* Check an origin for a width. Calendar widths need an origin at 00:00:00
 ** on the first of a month: only its month matters (its phase). Returns 0
 ** or 1 (*pzWhy). Fixed widths accept any origin. */
-int usage_origin_check(const UsageWidth *pW, int64_t origin, const char **pzWhy);
+int usage_origin_check(const UsageWidth *pW, int64_t origin,
+                       const char **pzWhy);
 
 /* Start of the bucket holding t: floor division from the origin, so it is
 ** right before 1970 too. Returns 0, or 1 when the start falls outside the

@@ -1,11 +1,13 @@
--- demo.sql: a week of usage for a small platform, and the reports on it.
+-- demo.sql: a year of usage for a small platform, and the reports on it.
 --
 --   sqlite3 build/demo.db -cmd '.load build/usage' < sql/demo.sql
 --
--- Each hour of 2024-03-04 .. 2024-03-10 gets one platform (ada) row, and a
--- row for each of 3 projects, 2 machines and 4 users in 2 groups (dan has
--- none). Energy follows the UsageDB rule kWh = (12 W busy + 1 W idle) / 3.6e6
--- per CPU second, and carbon is kWh x a grid intensity that swings by hour.
+-- Each hour of 2024 (8784 hours) gets one platform (ada) row, and a row for
+-- each of 3 projects, 2 machines and 4 users in 2 groups (dan has none).
+-- Load follows the working day, is lower at weekends, in August and over
+-- Christmas, and grows through the year. Energy follows the UsageDB rule
+-- kWh = (12 W busy + 1 W idle) / 3.6e6 per CPU second, and carbon is kWh x a
+-- grid intensity that swings by hour.
 .bail on
 .mode box
 SELECT usage_init() AS schema_version;
@@ -15,7 +17,7 @@ INSERT INTO usage_users VALUES
 INSERT INTO usage_user_projects VALUES ('ann', 'galaxy-survey'), ('ben', 'galaxy-survey'), ('cat', 'protein-fold'), ('dan', 'teaching');
 INSERT INTO usage_project_machines VALUES ('galaxy-survey', 'ada-node-1'), ('protein-fold', 'ada-node-2');
 
-WITH RECURSIVE hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 167),
+WITH RECURSIVE hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 8783),
 keys(scope, p, m, u, load) AS (VALUES
   ('ada', NULL, NULL, NULL, 0.55),
   ('project', 'galaxy-survey', NULL, NULL, 0.8), ('project', 'protein-fold', NULL, NULL, 0.5),
@@ -23,13 +25,23 @@ keys(scope, p, m, u, load) AS (VALUES
   ('machine', NULL, 'ada-node-1', NULL, 0.7), ('machine', NULL, 'ada-node-2', NULL, 0.4),
   ('user', NULL, NULL, 'ann', 0.6), ('user', NULL, NULL, 'ben', 0.3),
   ('user', NULL, NULL, 'cat', 0.5), ('user', NULL, NULL, 'dan', 0.05)),
+clock(h, ts) AS (SELECT h, datetime('2024-01-01', '+' || h || ' hours') FROM hours),
+-- the season: quieter at weekends, in August and in late December; 30 %
+-- more work at the end of the year than at its start
+season(h, ts, f) AS (
+  SELECT h, ts,
+         (CASE WHEN strftime('%w', ts) IN ('0', '6') THEN 0.4 ELSE 1.0 END)
+         * (CASE WHEN substr(ts, 6, 2) = '08' THEN 0.5
+                 WHEN substr(ts, 6, 5) >= '12-22' THEN 0.3 ELSE 1.0 END)
+         * (0.85 + 0.3 * h / 8784.0)
+  FROM clock),
 rows AS (
-  SELECT datetime('2024-03-04', '+' || h || ' hours') AS ts, scope, p, m, u,
+  SELECT ts, scope, p, m, u,
          -- 8 cores: busy share by key, a little higher in working hours
-         8 * 3600 * min(1.0, load * (CASE WHEN h % 24 BETWEEN 8 AND 18 THEN 1.3 ELSE 0.7 END)) AS busy_s,
+         8 * 3600 * min(1.0, load * f * (CASE WHEN h % 24 BETWEEN 8 AND 18 THEN 1.3 ELSE 0.7 END)) AS busy_s,
          -- grid intensity gCO2eq/kWh: lower at night, higher at the evening peak
          120 + 80 * (CASE WHEN h % 24 BETWEEN 17 AND 20 THEN 1.5 WHEN h % 24 < 6 THEN 0.4 ELSE 1.0 END) AS grid
-  FROM hours, keys)
+  FROM season, keys)
 INSERT INTO usage_ingest
 SELECT ts, scope, p, m, u, busy_s, 8 * 3600 - busy_s,
        12 * busy_s / 3.6e6, 1 * (8 * 3600 - busy_s) / 3.6e6,

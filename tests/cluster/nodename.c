@@ -17,25 +17,24 @@
 SQLITE_EXTENSION_INIT1
 
 /* cluster_node(): the name of the node whose connection runs the call. */
-static void cluster_node(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	(void)argv;
-	const char *name = sqlite3_user_data(ctx);
-	if (name != NULL) {
-		sqlite3_result_text(ctx, name, -1, SQLITE_TRANSIENT);
-	} else {
-		sqlite3_result_null(ctx);
-	}
+static void cluster_node(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  const char *name = sqlite3_user_data(ctx);
+  if (name != NULL) {
+    sqlite3_result_text(ctx, name, -1, SQLITE_TRANSIENT);
+  } else {
+    sqlite3_result_null(ctx);
+  }
 }
 
 /* Entry point: register cluster_node() on DB. */
 __attribute__((visibility("default"))) int
-sqlite3_nodename_init(sqlite3 *db, char **err, const sqlite3_api_routines *api)
-{
-	(void)err;
-	SQLITE_EXTENSION_INIT2(api);
-	return sqlite3_create_function(db, "cluster_node", 0, SQLITE_UTF8,
-				       getenv("USAGE_CLUSTER_NODE"),
-				       cluster_node, NULL, NULL);
+sqlite3_nodename_init(sqlite3 *db, char **err,
+                      const sqlite3_api_routines *api) {
+  (void)err;
+  SQLITE_EXTENSION_INIT2(api);
+  return sqlite3_create_function(db, "cluster_node", 0, SQLITE_UTF8,
+                                 getenv("USAGE_CLUSTER_NODE"), cluster_node,
+                                 NULL, NULL);
 }

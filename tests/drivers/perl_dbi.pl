@@ -18,12 +18,12 @@ my $here = dirname(File::Spec->rel2abs(__FILE__));
 my $failed = 0;
 
 sub check {
-  my ($what, $actual, $expected) = @_;
-  if ($actual eq $expected) {
-    print "ok - $what\n";
+  my ($name, $got, $want) = @_;
+  if ($got eq $want) {
+    print "ok - $name\n";
   } else {
     $failed = 1;
-    print "not ok - $what\n#   expected: $expected\n#   actual:   $actual\n";
+    print "not ok - $name\n#   want: $want\n#   got:  $got\n";
   }
 }
 

@@ -7,36 +7,11 @@ one usage_buckets result and one seed view.
 
     /usr/bin/python3 tests/drivers/python_sqlite3.py EXT TMPDIR
 """
-import csv
 import os
 import sqlite3
 import sys
 
-EXT, TMP = sys.argv[1], sys.argv[2]
-HERE = os.path.dirname(os.path.abspath(__file__))
-BUCKETS_SQL = (
-    "SELECT printf('%s|%s|%.2f|%.2f|%.1f|%d', bucket_start, key, busy_kwh, "
-    "idle_kwh, busy_gCo2eq + idle_gCo2eq, samples) "
-    "FROM usage_buckets('project', 'day') ORDER BY bucket_start")
-BUCKETS_EXPECTED = ["2024-03-01T00:00:00Z|physics|3.75|0.75|900.0|2",
-                    "2024-03-02T00:00:00Z|physics|4.00|0.00|800.0|1"]
-VIEW_SQL = (
-    "SELECT printf('%s|%.1f|%.1f|%.2f|%.2f|%.1f|%.1f', cloud_project_name, "
-    "busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, "
-    "busy_gCo2eq, idle_gCo2eq) FROM v_project_totals")
-VIEW_EXPECTED = ["physics|12600.0|600.0|7.75|0.75|1550.0|150.0"]
-failed = False
-
-
-def check(what, actual, expected):
-    global failed
-    if actual == expected:
-        print("ok - " + what)
-    else:
-        failed = True
-        print("not ok - " + what)
-        print("#   expected: %r" % (expected,))
-        print("#   actual:   %r" % (actual,))
+from common import BUCKETS_SQL, EXT, INSERT_SQL, ROWS, TMP, VIEW_EXPECTED, VIEW_SQL, check, check_totals, done
 
 
 def column(conn, sql):
@@ -83,23 +58,9 @@ schema_version = conn.execute("SELECT usage_init()").fetchone()[0]
 check("usage_init() returns the schema version (an integer >= 1)",
       isinstance(schema_version, int) and schema_version >= 1, True)
 
-with open(os.path.join(HERE, "rows.csv"), newline="") as f:
-    rows = list(csv.DictReader(f))  # text, as in the CSV: usage_ingest reads
-                                    # numbers written as text too
-conn.executemany(
-    "INSERT INTO usage_ingest(ts, scope, cloud_project_name, "
-    "busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, "
-    "busy_gCo2eq, idle_gCo2eq) VALUES (:ts, :scope, :cloud_project_name, "
-    ":busy_cpu_seconds_total, :idle_cpu_seconds_total, :busy_kwh, :idle_kwh, "
-    ":busy_gCo2eq, :idle_gCo2eq)",
-    rows)
+conn.executemany(INSERT_SQL, ROWS)
 conn.commit()  # the module opened a transaction for the INSERTs
-check("executemany() with bound parameters ingests the 3 rows",
-      column(conn, "SELECT count(*) FROM fact_usage"), [3])
-check("usage_buckets('project', 'day') gives the hand-computed daily totals",
-      column(conn, BUCKETS_SQL), BUCKETS_EXPECTED)
-check("v_project_totals gives the hand-computed totals",
-      column(conn, VIEW_SQL), VIEW_EXPECTED)
+check_totals(lambda sql: column(conn, sql))
 conn.close()
 
 # A second connection sees the committed rows; it must load the extension
@@ -115,4 +76,4 @@ except sqlite3.OperationalError as e:
     check("a new connection needs to load the extension for usage_buckets: "
           + str(e), True, True)
 conn.close()
-sys.exit(1 if failed else 0)
+done()

@@ -7,21 +7,15 @@
 #   tests/drivers/recipe.sh EXT TMPDIR RECIPE EXPECTED_LAST_LINE COMMAND...
 #   e.g. recipe.sh build/usage /tmp/x python.py '2024-...|2' /usr/bin/python3
 set -euo pipefail
+. "$(dirname "$0")/../lib/check.sh"
 ext=$1 tmp=$2 recipe=$3 expected=$4
 shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 dir="$tmp/recipe-${recipe%.*}"
 mkdir -p "$dir"
 sed "s|/usr/local/lib/sqlite3/usage|$ext|g" "$here/recipes/$recipe" > "$dir/$recipe"
-what="the README recipe tests/drivers/recipes/$recipe runs and prints the daily bucket"
-if out=$(cd "$dir" && "$@" "$recipe" 2>&1); then
-  last=$(printf '%s\n' "$out" | tr -d '\r' | tail -n 1)
-  if [ "$last" = "$expected" ]; then
-    echo "ok - $what ($last)"
-    exit 0
-  fi
-fi
-echo "not ok - $what"
-printf '%s\n' "$out" | sed 's/^/#   /'
-echo "#   expected last line: $expected"
-exit 1
+out=$(cd "$dir" && "$@" "$recipe" 2>&1) || out="$out"$'\n'"(exit status $?)"
+check "the README recipe tests/drivers/recipes/$recipe runs and prints the daily bucket ($expected)" \
+  "$(printf '%s\n' "$out" | tr -d '\r' | tail -n 1)" "$expected"
+[ "$CHECK_FAILED" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+checks_done

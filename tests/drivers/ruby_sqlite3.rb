@@ -12,14 +12,14 @@ ext, tmp = ARGV
 here = File.dirname(File.expand_path(__FILE__))
 $failed = false
 
-def check(what, actual, expected)
-  if actual == expected
-    puts "ok - #{what}"
+def check(name, got, want)
+  if got == want
+    puts "ok - #{name}"
   else
     $failed = true
-    puts "not ok - #{what}"
-    puts "#   expected: #{expected.inspect}"
-    puts "#   actual:   #{actual.inspect}"
+    puts "not ok - #{name}"
+    puts "#   want: #{want.inspect}"
+    puts "#   got:  #{got.inspect}"
   end
 end
 

@@ -9,30 +9,12 @@
 #
 #   tests/drivers/sqlite3_shell.sh EXT TMPDIR     (EXT: path without .so)
 set -euo pipefail
-ext=$1
-tmp=$2
-here=$(cd "$(dirname "$0")" && pwd)
-failed=0
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; failed=1; }
-check() {
-  if [ "$2" = "$3" ]; then ok "$1"; else
-    not_ok "$1"; echo "#   expected: $3"; echo "#   actual:   $2"
-  fi
-}
-
-buckets_sql="SELECT printf('%s|%s|%.2f|%.2f|%.1f|%d', bucket_start, key, busy_kwh, idle_kwh, busy_gCo2eq + idle_gCo2eq, samples) FROM usage_buckets('project', 'day') ORDER BY bucket_start"
-buckets_expected=$'2024-03-01T00:00:00Z|physics|3.75|0.75|900.0|2\n2024-03-02T00:00:00Z|physics|4.00|0.00|800.0|1'
-view_sql="SELECT printf('%s|%.1f|%.1f|%.2f|%.2f|%.1f|%.1f', cloud_project_name, busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, busy_gCo2eq, idle_gCo2eq) FROM v_project_totals"
-view_expected='physics|12600.0|600.0|7.75|0.75|1550.0|150.0'
+. "$(dirname "$0")/common.sh"
 
 version=$(sqlite3 :memory: 'SELECT sqlite_version()')
 IFS=. read -r major minor _ <<< "$version"
-if [ "$major" -gt 3 ] || { [ "$major" -eq 3 ] && [ "$minor" -ge 35 ]; }; then
-  ok "the sqlite3 shell runs SQLite $version, 3.35.0 or later as the extension needs"
-else
-  not_ok "the sqlite3 shell runs SQLite $version, 3.35.0 or later as the extension needs"
-fi
+check "the sqlite3 shell runs SQLite $version, 3.35.0 or later as the extension needs" \
+  "$(( major > 3 || (major == 3 && minor >= 35) ))" "1"
 
 # The recipe: .load, usage_init(), .import, query.
 db="$tmp/shell.db"
@@ -73,10 +55,7 @@ check "a start-up file (~/.sqliterc, or -init FILE) with a .load line loads the 
 check "without .load, the seed views still read (plain SQL over plain tables)" \
   "$(sqlite3 -bail "$db" "$view_sql")" "$view_expected"
 # ... but what the extension provides is not there.
-if out=$(sqlite3 "$db" "$buckets_sql" 2>&1); then
-  not_ok "without .load, usage_buckets is unknown"
-else
-  ok "without .load, usage_buckets is unknown: $out"
-fi
+out=$(sqlite3 "$db" "$buckets_sql" 2>&1) || true
+check_has "without .load, usage_buckets is unknown: $out" "$out" "no such table: usage_buckets"
 
-exit "$failed"
+checks_done

@@ -10,27 +10,13 @@
 #
 #   tests/drivers/sqlite_utils.sh EXT TMPDIR
 set -euo pipefail
-ext=$1
-tmp=$2
-here=$(cd "$(dirname "$0")" && pwd)
-failed=0
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; failed=1; }
-check() {
-  if [ "$2" = "$3" ]; then ok "$1"; else
-    not_ok "$1"; echo "#   expected: $3"; echo "#   actual:   $2"
-  fi
-}
+. "$(dirname "$0")/common.sh"
 # su ARGS...: sqlite-utils with the extension loaded.
 su() { sqlite-utils "$@" --load-extension "$ext"; }
 # val DB SQL [OPTION...]: the values of a query, one row a line (the CSV
 # sqlite-utils writes ends lines with \r\n).
 val() { local db=$1 sql=$2; shift 2; sqlite-utils query "$db" "$sql" --csv --no-headers "$@" | tr -d '\r'; }
 
-buckets_sql="SELECT printf('%s|%s|%.2f|%.2f|%.1f|%d', bucket_start, key, busy_kwh, idle_kwh, busy_gCo2eq + idle_gCo2eq, samples) AS line FROM usage_buckets('project', 'day') ORDER BY bucket_start"
-buckets_expected=$'2024-03-01T00:00:00Z|physics|3.75|0.75|900.0|2\n2024-03-02T00:00:00Z|physics|4.00|0.00|800.0|1'
-view_sql="SELECT printf('%s|%.1f|%.1f|%.2f|%.2f|%.1f|%.1f', cloud_project_name, busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, busy_gCo2eq, idle_gCo2eq) AS line FROM v_project_totals"
-view_expected='physics|12600.0|600.0|7.75|0.75|1550.0|150.0'
 
 interp=$(head -n 1 "$(command -v sqlite-utils)")
 check "$(sqlite-utils --version) runs on Debian's Python ($interp), whose sqlite3 can load extensions" \
@@ -72,4 +58,4 @@ check "trap: DROP TABLE usage_ingest brings the extension's usage_ingest back" \
   "$(sqlite-utils query "$tmp/trap.db" "DROP TABLE usage_ingest" >/dev/null
      val "$tmp/trap.db" "SELECT count(*) FROM usage_ingest" --load-extension "$ext")" "3"
 
-exit "$failed"
+checks_done

@@ -12,15 +12,15 @@ package require sqlite3
 lassign $argv ext tmp
 set here [file dirname [file normalize [info script]]]
 set failed 0
-proc check {what actual expected} {
+proc check {name got want} {
   global failed
-  if {$actual eq $expected} {
-    puts "ok - $what"
+  if {$got eq $want} {
+    puts "ok - $name"
   } else {
     set failed 1
-    puts "not ok - $what"
-    puts "#   expected: $expected"
-    puts "#   actual:   $actual"
+    puts "not ok - $name"
+    puts "#   want: $want"
+    puts "#   got:  $got"
   }
 }
 

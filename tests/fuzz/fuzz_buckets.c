@@ -4,7 +4,7 @@
 ** usage_scope_check, usage_init), with arguments of every type (see
 ** fuzz_common.h for how bytes become values).
 **
-**   scripts/fuzz buckets
+**   tests/fuzz/run buckets
 **   build/fuzz/fuzz_buckets -runs=0 tests/fuzz/corpus/buckets
 **
 ** Input: a flags byte, then the values. Flags: bit 0 first ingests up to 8
@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "usage_amounts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 
@@ -54,14 +55,13 @@ static void seed(sqlite3 *db) {
             "CASE i % 4 WHEN 2 THEN 'node-' || (i % 5) END, "
             "CASE i % 4 WHEN 3 THEN 'u' || (i % 4) END, "
             "i, i * 0.25, 0.5, i * 10, 1 FROM n");
-  fuzz_exec(db,
-            "INSERT INTO usage_ingest(ts, scope, busy_kwh) VALUES "
-            "('0000-01-01T00:00:00Z', 'ada', 1), "
-            "('9999-12-31T23:59:59Z', 'ada', 2);"
-            "INSERT INTO usage_ingest(ts, scope, user_id, busy_kwh) VALUES "
-            "('9999-12-31T23:59:59Z', 'user', 'u1', 3);"
-            "INSERT INTO usage_users VALUES ('u1', 'U1', 'astro'), "
-            "('u2', 'U2', 'astro'), ('u3', 'U3', 'bio');");
+  fuzz_exec(db, "INSERT INTO usage_ingest(ts, scope, busy_kwh) VALUES "
+                "('0000-01-01T00:00:00Z', 'ada', 1), "
+                "('9999-12-31T23:59:59Z', 'ada', 2);"
+                "INSERT INTO usage_ingest(ts, scope, user_id, busy_kwh) VALUES "
+                "('9999-12-31T23:59:59Z', 'user', 'u1', 3);"
+                "INSERT INTO usage_users VALUES ('u1', 'U1', 'astro'), "
+                "('u2', 'U2', 'astro'), ('u3', 'U3', 'bio');");
   fuzz_exec(db, "COMMIT");
 }
 
@@ -82,7 +82,8 @@ static void bind_all(FuzzIn *p, sqlite3_stmt *pStmt) {
 
 /* Up to 8 fuzzed rows through usage_ingest (inside the caller's BEGIN). */
 static void add_rows(FuzzIn *p, sqlite3 *db) {
-  sqlite3_stmt *pStmt = prepare(db,
+  sqlite3_stmt *pStmt = prepare(
+      db,
       "INSERT INTO usage_ingest(ts, scope, cloud_project_name, machine_name, "
       "user_id, busy_kwh, idle_gCo2eq) VALUES (?, ?, ?, ?, ?, ?, ?)");
   int n = fuzz_byte(p) % 9, i;
@@ -96,8 +97,8 @@ static void add_rows(FuzzIn *p, sqlite3 *db) {
 
 /* The SQL of one usage_buckets query, shaped by the flags. */
 static char *query_sql(FuzzIn *p, int flags) {
-  static const char *const azHidden[] = {"scope", "width", "start", "\"end\"",
-                                         "fill", "origin"};
+  static const char *const azHidden[] = {"scope",   "width", "start",
+                                         "\"end\"", "fill",  "origin"};
   sqlite3_str *pSql = sqlite3_str_new(0);
   int nArg = fuzz_byte(p) % 7, i, bWhere = 0;
   sqlite3_str_appendall(pSql, "SELECT * FROM usage_buckets");
@@ -123,20 +124,26 @@ static char *query_sql(FuzzIn *p, int flags) {
   return sqlite3_str_finish(pSql);
 }
 
-/* Check one result row of usage_buckets. */
+/* Check one result row of usage_buckets: the six amounts follow the key,
+** in the order of the amount list, then the intensity and samples. */
 static void check_row(sqlite3_stmt *pStmt) {
-  int nCol = sqlite3_column_count(pStmt), i;
+  static const char *const azAmount[USAGE_NAMOUNT] = USAGE_AMOUNT_NAMES;
+  const int iSamples = 3 + USAGE_NAMOUNT + 1;
+  int i;
   const char *zStart = (const char *)sqlite3_column_text(pStmt, 0);
   const char *zEnd = (const char *)sqlite3_column_text(pStmt, 1);
   if (zStart == 0 || strlen(zStart) != 20) fuzz_fail("bucket_start", zStart);
   if (zEnd && strcmp(zEnd, zStart) <= 0) fuzz_fail("bucket_end", zEnd);
-  for (i = 3; i < nCol; i++) {
-    const char *zName = sqlite3_column_name(pStmt, i);
-    int eType = sqlite3_column_type(pStmt, i);
-    double r = sqlite3_column_double(pStmt, i);
-    if (strcmp(zName, "intensity_gCo2eq_kwh") == 0) continue;
-    if (eType != SQLITE_INTEGER && eType != SQLITE_FLOAT) continue;
+  for (i = 0; i < USAGE_NAMOUNT; i++) {
+    const char *zName = sqlite3_column_name(pStmt, 3 + i);
+    double r = sqlite3_column_double(pStmt, 3 + i);
+    if (zName == 0 || strcmp(zName, azAmount[i]) != 0) {
+      fuzz_fail("amount columns follow the amount list", zName);
+    }
     if (!isfinite(r) || r < 0) fuzz_fail("an amount is not finite >= 0", zName);
+  }
+  if (sqlite3_column_int64(pStmt, iSamples) < 0) {
+    fuzz_fail("samples is not >= 0", sqlite3_column_name(pStmt, iSamples));
   }
 }
 

@@ -1,7 +1,7 @@
 /*
 ** fuzz_common.c: the shared half of the SQL fuzz harnesses (see
 ** fuzz_common.h): value decoding, the database, and checks that abort.
-** Linked into fuzz_ingest and fuzz_buckets by scripts/fuzz.
+** Linked into fuzz_ingest and fuzz_buckets by tests/fuzz/run.
 */
 #include "fuzz_common.h"
 
@@ -19,15 +19,58 @@ int sqlite3_usage_init(sqlite3 *db, char **pzErrMsg,
 /* Words that reach the interesting paths: scopes, widths, fills,
 ** timestamps of every accepted shape and edge, names, number texts. */
 static const char *const azWord[] = {
-    "ada", "project", "machine", "user", "group", "", "day", "1 day",
-    "15 minutes", "week", "2 weeks", "month", "1 quarter", "year", "2 years",
-    "10000 years", "1 second", "hour", "none", "zero", "2024-03-01",
-    "2024-03-01T10:00:00Z", "2024-03-01 10:00+02:00", "2024-02-29T23:59:59",
-    "0000-01-01", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
-    "9999-12-31", "2000-04-01", "2000-01-03", "1970-01-01T00:00:00.5-01:30",
-    "physics", "node-1", "alice", "astro", "x'); DROP TABLE fact_usage; --",
-    "NaN", "inf", "-inf", "1e999", "-1", "0x10", "1.5", "0", "65535",
-    "main", "temp", "ADA", "Day", "month ", " 1 day", "2023-02-29",
+    "ada",
+    "project",
+    "machine",
+    "user",
+    "group",
+    "",
+    "day",
+    "1 day",
+    "15 minutes",
+    "week",
+    "2 weeks",
+    "month",
+    "1 quarter",
+    "year",
+    "2 years",
+    "10000 years",
+    "1 second",
+    "hour",
+    "none",
+    "zero",
+    "2024-03-01",
+    "2024-03-01T10:00:00Z",
+    "2024-03-01 10:00+02:00",
+    "2024-02-29T23:59:59",
+    "0000-01-01",
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "9999-12-31",
+    "2000-04-01",
+    "2000-01-03",
+    "1970-01-01T00:00:00.5-01:30",
+    "physics",
+    "node-1",
+    "alice",
+    "astro",
+    "x'); DROP TABLE fact_usage; --",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e999",
+    "-1",
+    "0x10",
+    "1.5",
+    "0",
+    "65535",
+    "main",
+    "temp",
+    "ADA",
+    "Day",
+    "month ",
+    " 1 day",
+    "2023-02-29",
 };
 #define N_WORD ((int)(sizeof(azWord) / sizeof(azWord[0])))
 
@@ -35,8 +78,7 @@ static const char *const azWord[] = {
 static const int aHuge[] = {257, 4096, 65536, 1 << 20};
 
 void fuzz_fail(const char *zWhat, const char *zDetail) {
-  fprintf(stderr, "fuzz check failed: %s: %s\n", zWhat,
-          zDetail ? zDetail : "");
+  fprintf(stderr, "fuzz check failed: %s: %s\n", zWhat, zDetail ? zDetail : "");
   abort();
 }
 
@@ -103,39 +145,43 @@ static void bind_word_plus(FuzzIn *p, sqlite3_stmt *pStmt, int iParam,
 }
 
 void fuzz_bind(FuzzIn *p, sqlite3_stmt *pStmt, int iParam) {
-  static const double aReal[] = {NAN, INFINITY, -INFINITY, -0.0, DBL_MAX,
-                                 -DBL_MAX, DBL_MIN, 5e-324, 1e300, 1.5,
-                                 253402300799.5, -62167219200.5, 0.25,
-                                 1709251200.0, -1.0, 65535.0};
-  static const sqlite3_int64 aInt[] = {
-      INT64_MIN, INT64_MAX, -1, 0, 1, 65535, 65536, 253402300799LL,
-      253402300800LL, -62167219200LL, -62167219201LL, 946684800LL,
-      1709251200LL, 2147483647LL, -2147483648LL, 256};
+  static const double aReal[] = {
+      NAN,     INFINITY,     -INFINITY, -0.0,   DBL_MAX,        -DBL_MAX,
+      DBL_MIN, 5e-324,       1e300,     1.5,    253402300799.5, -62167219200.5,
+      0.25,    1709251200.0, -1.0,      65535.0};
+  static const sqlite3_int64 aInt[] = {INT64_MIN,
+                                       INT64_MAX,
+                                       -1,
+                                       0,
+                                       1,
+                                       65535,
+                                       65536,
+                                       253402300799LL,
+                                       253402300800LL,
+                                       -62167219200LL,
+                                       -62167219201LL,
+                                       946684800LL,
+                                       1709251200LL,
+                                       2147483647LL,
+                                       -2147483648LL,
+                                       256};
   int tag = fuzz_byte(p) % 12, n;
   const uint8_t *z;
   uint64_t u;
   double r;
   switch (tag) {
-    case 0:
-      sqlite3_bind_null(pStmt, iParam);
-      break;
+    case 0: sqlite3_bind_null(pStmt, iParam); break;
     case 1:
       sqlite3_bind_int64(pStmt, iParam, (sqlite3_int64)take_u64(p));
       break;
-    case 2:
-      sqlite3_bind_int64(pStmt, iParam, (int8_t)fuzz_byte(p));
-      break;
+    case 2: sqlite3_bind_int64(pStmt, iParam, (int8_t)fuzz_byte(p)); break;
     case 3:
       u = take_u64(p);
       memcpy(&r, &u, sizeof(r));
       sqlite3_bind_double(pStmt, iParam, r);
       break;
-    case 4:
-      sqlite3_bind_double(pStmt, iParam, aReal[fuzz_byte(p) % 16]);
-      break;
-    case 5:
-      sqlite3_bind_int64(pStmt, iParam, aInt[fuzz_byte(p) % 16]);
-      break;
+    case 4: sqlite3_bind_double(pStmt, iParam, aReal[fuzz_byte(p) % 16]); break;
+    case 5: sqlite3_bind_int64(pStmt, iParam, aInt[fuzz_byte(p) % 16]); break;
     case 6:
       z = take_bytes(p, &n);
       sqlite3_bind_text(pStmt, iParam, (const char *)z, n, SQLITE_TRANSIENT);
@@ -148,15 +194,11 @@ void fuzz_bind(FuzzIn *p, sqlite3_stmt *pStmt, int iParam) {
       sqlite3_bind_text(pStmt, iParam, azWord[fuzz_byte(p) % N_WORD], -1,
                         SQLITE_STATIC);
       break;
-    case 9:
-      bind_word_plus(p, pStmt, iParam, 1);
-      break;
+    case 9: bind_word_plus(p, pStmt, iParam, 1); break;
     case 10:
       sqlite3_bind_zeroblob(pStmt, iParam, aHuge[fuzz_byte(p) % 4]);
       break;
-    default:
-      bind_word_plus(p, pStmt, iParam, 0);
-      break;
+    default: bind_word_plus(p, pStmt, iParam, 0); break;
   }
 }
 
@@ -204,8 +246,7 @@ sqlite3 *fuzz_clone(const unsigned char *aImage, sqlite3_int64 nImage) {
 
 int fuzz_step_all(sqlite3_stmt *pStmt, int nMax) {
   int rc, n = 0;
-  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW && ++n < nMax) {
-  }
+  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW && ++n < nMax) {}
   sqlite3_reset(pStmt);
   return rc;
 }

@@ -4,7 +4,7 @@
 ** usage_project_machines and usage_workspaces, with arguments of every
 ** type (see fuzz_common.h for how bytes become values).
 **
-**   scripts/fuzz ingest
+**   tests/fuzz/run ingest
 **   build/fuzz/fuzz_ingest -runs=0 tests/fuzz/corpus/ingest
 **
 ** Input: a mode byte, then up to 12 operations of one op byte and its
@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "usage_amounts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 
@@ -35,16 +36,19 @@ static const struct {
   const char *zName;
   int nCol;
 } aTable[] = {
-    {"usage_ingest", 12},          {"usage_users", 3},
-    {"usage_user_projects", 2},    {"usage_project_machines", 2},
+    {"usage_ingest", 12},       {"usage_users", 3},
+    {"usage_user_projects", 2}, {"usage_project_machines", 2},
     {"usage_workspaces", 7},
 };
 
 /* Columns of usage_ingest, for INSERTs that name a subset. */
 static const char *const azIngestCol[12] = {
-    "ts", "scope", "cloud_project_name", "machine_name", "user_id",
-    "busy_cpu_seconds_total", "idle_cpu_seconds_total", "busy_kwh",
-    "idle_kwh", "busy_gCo2eq", "idle_gCo2eq", "intensity_gCo2eq_kwh"};
+    "ts",
+    "scope",
+    "cloud_project_name",
+    "machine_name",
+    "user_id",
+    USAGE_AMOUNTS(USAGE_AMOUNT_NAME) "intensity_gCo2eq_kwh"};
 
 /* The database the inputs share, and the statements that put its rows
 ** back to the seed after each input. */
@@ -56,8 +60,9 @@ static unsigned gnInput = 0;
 
 /* Tables in the order they are filled (parents first). */
 static const char *const azData[] = {
-    "dim_group", "dim_user", "dim_project", "dim_machine", "map_user_project",
-    "map_project_machine", "dim_instance", "fact_usage", "active_workspace"};
+    "dim_group",    "dim_user",         "dim_project",
+    "dim_machine",  "map_user_project", "map_project_machine",
+    "dim_instance", "fact_usage",       "active_workspace"};
 #define N_DATA ((int)(sizeof(azData) / sizeof(azData[0])))
 
 /* Rows the seed data starts with, so inputs meet existing names. */
@@ -110,7 +115,8 @@ static sqlite3 *database(void) {
   fuzz_exec(gDb, "ATTACH ':memory:' AS seed");
   for (i = 0; i < N_DATA; i++) {
     char *zSql = sqlite3_mprintf("CREATE TABLE seed.%s AS SELECT * FROM "
-                                 "main.%s", azData[i], azData[i]);
+                                 "main.%s",
+                                 azData[i], azData[i]);
     fuzz_exec(gDb, zSql);
     sqlite3_free(zSql);
   }
@@ -301,7 +307,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData) {
     sqlite3_stmt *pCheck = prepare(db, "PRAGMA integrity_check");
     if (sqlite3_step(pCheck) != SQLITE_ROW ||
         strcmp((const char *)sqlite3_column_text(pCheck, 0), "ok") != 0) {
-      fuzz_fail("integrity_check", (const char *)sqlite3_column_text(pCheck, 0));
+      fuzz_fail("integrity_check",
+                (const char *)sqlite3_column_text(pCheck, 0));
     }
     sqlite3_finalize(pCheck);
   }

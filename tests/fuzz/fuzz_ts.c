@@ -1,7 +1,7 @@
 /*
 ** fuzz_ts.c: libFuzzer harness for the timestamp parser behind usage_ts().
 **
-**   scripts/fuzz ts                     (builds build/fuzz/fuzz_ts, runs it)
+**   tests/fuzz/run ts                     (builds build/fuzz/fuzz_ts, runs it)
 **   build/fuzz/fuzz_ts -runs=0 tests/fuzz/corpus/ts   (one pass, no fuzzing)
 **
 ** The input is the timestamp text, not NUL-terminated, so ASan sees any

@@ -2,7 +2,7 @@
 ** fuzz_width.c: libFuzzer harness for the bucket width parser behind
 ** usage_bucket(), and the bucket arithmetic that uses its result.
 **
-**   scripts/fuzz width
+**   tests/fuzz/run width
 **   build/fuzz/fuzz_width -runs=0 tests/fuzz/corpus/width
 **
 ** Input: one byte N, then N bytes of width text (not NUL-terminated), then
@@ -32,8 +32,8 @@ static int64_t take_instant(const uint8_t *a, size_t n, size_t *pi) {
   size_t k;
   for (k = 0; k < 8 && *pi < n; k++, (*pi)++) u |= (uint64_t)a[*pi] << (8 * k);
   if (u & 1) return (int64_t)u;
-  return USAGE_TS_MIN + (int64_t)((u >> 1) % (uint64_t)(USAGE_TS_MAX -
-                                                        USAGE_TS_MIN + 1));
+  return USAGE_TS_MIN +
+         (int64_t)((u >> 1) % (uint64_t)(USAGE_TS_MAX - USAGE_TS_MIN + 1));
 }
 
 /* The bucket of t: start <= t < next, and flooring start gives start. */

@@ -45,17 +45,15 @@ def check_has(name, got, want):
 
 
 def check_close(name, got, want, rel=1e-12):
-    """Numbers (or equal-length sequences of numbers) within rel of each other."""
+    """Numbers within rel of each other; sequences (rows of a query, say)
+    item by item, numbers within rel and any other item exactly."""
     def close(a, b):
-        if a is None or b is None:
-            return a is b
-        return math.isclose(a, b, rel_tol=rel, abs_tol=rel)
-    if isinstance(want, (list, tuple)):
-        ok = isinstance(got, (list, tuple)) and len(got) == len(want) and all(
-            close(a, b) for a, b in zip(got, want))
-    else:
-        ok = close(got, want)
-    return _report(name, ok, "want (within %g): %r\ngot: %r" % (rel, want, got))
+        if isinstance(b, (list, tuple)):
+            return isinstance(a, (list, tuple)) and len(a) == len(b) and all(map(close, a, b))
+        if isinstance(b, (int, float)) and isinstance(a, (int, float)):
+            return math.isclose(a, b, rel_tol=rel, abs_tol=rel)
+        return a == b
+    return _report(name, close(got, want), "want (within %g): %r\ngot: %r" % (rel, want, got))
 
 
 def check_error(name, fn, want):

@@ -2,7 +2,7 @@
 #
 #   . "$(dirname "$0")/lib/check.sh"
 #   check "one project row" "$(usage_sql "$db" 'SELECT count(*) FROM dim_project')" "1"
-#   check_has "the error names the field" "$out" "busy_kwh"
+#   check_has "the error names the field" "$(usage_error "$db" "$sql")" "busy_kwh"
 #   checks_done
 #
 # Every check takes NAME GOT WANT, in that order, and prints one line
@@ -56,6 +56,12 @@ check_lacks() {
 # loaded; prints what the shell prints, errors included.
 usage_sql() {
   printf '.load %s\n%s\n' "$USAGE_EXT" "$2" | sqlite3 -bail -batch "$1" 2>&1
+}
+
+# usage_error DB SQL: the same, but print only the errors the shell reports
+# (nothing when SQL succeeds); for check_has on an expected error message.
+usage_error() {
+  printf '.load %s\n%s\n' "$USAGE_EXT" "$2" | sqlite3 -bail -batch "$1" 2>&1 > /dev/null
 }
 
 # checks_done: end the suite; its status says whether every check passed.

@@ -11,6 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relib  # noqa: E402
+from check import check  # noqa: E402
 
 
 def load(db):
@@ -46,36 +47,38 @@ def use(db, tag):
     )
 
 
-def main(t):
+def main():
     a = relib.connect(":memory:")
     once = registered(a)
     first = use(a, "a")
     load(a)
-    t.ok(registered(a) == once,
-         "loading usage a second time registers the same functions and "
-         "tables, no more")
+    check("loading usage a second time registers the same functions and "
+         "tables, no more",
+          registered(a),
+          once)
     load(a)
     second = use(a, "a2")
-    t.ok(first == (2.0, 1, "a", "2024-02-29T23:30:00Z")
-         and second == (4.0, 2, "a,a2", "2024-02-29T23:30:00Z"),
-         "after loading twice more, one connection's ingest, usage_buckets "
-         "and functions still work on the same data", (first, second))
+    check("after loading twice more, one connection's ingest, usage_buckets "
+         "and functions still work on the same data",
+          (first, second),
+          ((2.0, 1, "a", "2024-02-29T23:30:00Z"), (4.0, 2, "a,a2", "2024-02-29T23:30:00Z")))
     b = relib.connect(":memory:")
     load(b)
     c = sqlite3.connect(":memory:", isolation_level=None)
-    t.ok(use(b, "b") == (2.0, 1, "b", "2024-02-29T23:30:00Z")
-         and use(a, "a3")[1] == 3,
-         "a second connection of the process loads usage and sees only "
-         "its own data")
+    check("a second connection of the process loads usage and sees only "
+         "its own data",
+          (use(b, "b"), use(a, "a3")[1]), ((2.0, 1, "b", "2024-02-29T23:30:00Z"), 3))
     try:
         c.execute("SELECT usage_version()")
         leaked = True
     except sqlite3.OperationalError:
         leaked = False
-    t.ok(not leaked, "a connection that did not load usage has none of it")
+    check("a connection that did not load usage has none of it",
+          leaked, False)
     b.close()
-    t.ok(use(a, "a4")[1] == 4,
-         "closing another connection leaves this one's usage working")
+    check("closing another connection leaves this one's usage working",
+          use(a, "a4")[1],
+          4)
     a.close()
     c.close()
 

@@ -1,11 +1,11 @@
 """relib: what the reliability suites share (run with /usr/bin/python3).
 
     import relib
-    t = relib.Tap()
+    from check import check           # tests/lib/check.py, on the path relib sets
     db = relib.connect(path)          # usage loaded, isolation_level=None
     before = relib.digest(db)         # sha256 over every usage table
-    t.ok(relib.digest(db) == before, "nothing changed")
-    sys.exit(t.done())
+    check("nothing changed", relib.digest(db), before)
+    relib.main_guard(main)            # runs main(), then ends the suite
 
 The extension comes from USAGE_EXT (path without suffix, default
 build/usage), scratch files go under USAGE_TMP. Results are printed one
@@ -17,6 +17,9 @@ import sqlite3
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# tests/lib, for the suites' "from check import check"; relib itself
+# imports it only when a suite ends, so that worker.py starts quickly.
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 
 # Every table the schema keeps data in, in a fixed order.
 TABLES = ("usage_meta", "dim_group", "dim_user", "dim_project", "dim_machine",
@@ -94,42 +97,13 @@ def counts(db):
     return out
 
 
-class Tap:
-    """Prints ok / not ok lines and remembers whether any failed."""
-
-    def __init__(self):
-        self.failed = 0
-        self.passed = 0
-
-    def ok(self, cond, what, detail=None):
-        """One check: print its line, and the detail when it failed."""
-        if cond:
-            self.passed += 1
-            print("ok - " + what, flush=True)
-        else:
-            self.failed += 1
-            print("not ok - " + what, flush=True)
-            if detail is not None:
-                for line in str(detail).splitlines()[:20]:
-                    print("#   " + line, flush=True)
-        return bool(cond)
-
-    def note(self, text):
-        """A comment line, which tests/run ignores."""
-        print("# " + text, flush=True)
-
-    def done(self):
-        """The exit status: 0 when every check passed."""
-        return 1 if self.failed or not self.passed else 0
-
-
 def main_guard(fn):
-    """Run fn(tap); an unexpected exception is one more failed check."""
-    t = Tap()
+    """Run fn(), then end the suite; an unexpected exception is one more
+    failed check."""
+    from check import check, done
     try:
-        fn(t)
-    except Exception as e:  # a crash of the suite itself is a failure
+        fn()
+    except Exception:  # a crash of the suite itself is a failure
         import traceback
-        t.ok(False, "suite ran to its end", traceback.format_exc())
-        del e
-    sys.exit(t.done())
+        check("suite ran to its end", traceback.format_exc(), "")
+    done()

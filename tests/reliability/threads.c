@@ -27,10 +27,10 @@
 
 /* What one thread is given and what it reports. */
 typedef struct Job {
-  int id;               /* 0..NTHREAD-1 */
-  const char *zExt;     /* the extension to load */
-  const char *zDir;     /* folder for the databases */
-  char zFail[512];      /* the first failure, or "" */
+  int id;           /* 0..NTHREAD-1 */
+  const char *zExt; /* the extension to load */
+  const char *zDir; /* folder for the databases */
+  char zFail[512];  /* the first failure, or "" */
 } Job;
 
 /* Record the first failure of a job, with the connection's error. */
@@ -115,9 +115,11 @@ static int ingest(Job *p, sqlite3 *db) {
   int i, rc = 0;
   snprintf(zProject, sizeof(zProject), "thread-%d", p->id);
   if (run(p, db, "BEGIN IMMEDIATE")) return 1;
-  if (sqlite3_prepare_v2(db, "INSERT INTO usage_ingest(ts, scope, "
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO usage_ingest(ts, scope, "
                          "cloud_project_name, busy_kwh) VALUES (?1, "
-                         "'project', ?2, ?3)", -1, &pStmt, 0) != SQLITE_OK) {
+                         "'project', ?2, ?3)",
+                         -1, &pStmt, 0) != SQLITE_OK) {
     fail(p, db, "prepare insert");
     run(p, db, "ROLLBACK");
     return 1;
@@ -141,16 +143,24 @@ static void check_own(Job *p, sqlite3 *db) {
   const double want = (double)NROW * (NROW + 1) / 2;
   char zSql[256], zTs[64];
   double r;
-  snprintf(zSql, sizeof(zSql), "SELECT total(busy_kwh) FROM usage_buckets("
+  snprintf(zSql, sizeof(zSql),
+           "SELECT total(busy_kwh) FROM usage_buckets("
            "'project', 'day', '2024-01-01', '2025-01-01') WHERE key = "
-           "'thread-%d'", p->id);
-  if ((r = query_double(p, db, zSql)) != want) fail(p, 0, "usage_buckets total");
-  snprintf(zSql, sizeof(zSql), "SELECT busy_kwh FROM v_project_totals "
-           "WHERE cloud_project_name = 'thread-%d'", p->id);
+           "'thread-%d'",
+           p->id);
+  if ((r = query_double(p, db, zSql)) != want) {
+    fail(p, 0, "usage_buckets total");
+  }
+  snprintf(zSql, sizeof(zSql),
+           "SELECT busy_kwh FROM v_project_totals "
+           "WHERE cloud_project_name = 'thread-%d'",
+           p->id);
   if ((r = query_double(p, db, zSql)) != want) fail(p, 0, "v_project_totals");
-  query_text(p, db, "SELECT usage_ts('2024-03-01 01:30+02:00') || ' ' || "
+  query_text(p, db,
+             "SELECT usage_ts('2024-03-01 01:30+02:00') || ' ' || "
              "usage_bucket('2024-03-06T10:00:00Z', 'week') || ' ' || "
-             "usage_intensity(300, 2)", zTs, sizeof(zTs));
+             "usage_intensity(300, 2)",
+             zTs, sizeof(zTs));
   if (strcmp(zTs, "2024-02-29T23:30:00Z 2024-03-04T00:00:00Z 150.0") != 0) {
     fail(p, 0, "scalar functions");
   }
@@ -227,7 +237,8 @@ int main(int argc, char **argv) {
   }
   if (nFail == 0) {
     printf("ok - %d threads, each loading usage twice into its own "
-           "connections, ingested and read back the same totals\n", NTHREAD);
+           "connections, ingested and read back the same totals\n",
+           NTHREAD);
   }
   memset(&check, 0, sizeof(check));
   check.zExt = argv[1];
@@ -235,11 +246,10 @@ int main(int argc, char **argv) {
   db = open_loaded(&check, zPath);
   r = db ? query_double(&check, db, "SELECT count(*) FROM fact_usage") : -1;
   if (r == (double)NTHREAD * NROW && !check.zFail[0]) {
-    printf("ok - the shared WAL database holds every thread's %d rows\n",
-           NROW);
+    printf("ok - the shared WAL database holds every thread's %d rows\n", NROW);
   } else {
-    printf("not ok - the shared WAL database holds %.0f rows, not %d: %s\n",
-           r, NTHREAD * NROW, check.zFail);
+    printf("not ok - the shared WAL database holds %.0f rows, not %d: %s\n", r,
+           NTHREAD * NROW, check.zFail);
     nFail++;
   }
   sqlite3_close(db);

@@ -1,21 +1,18 @@
 /*
-** usage.h: what the parts of the usage extension share.
+** usage_value.h: reading SQL values, and the errors that name them.
 **
-** The parts, bottom up, each depending only on those above it in this list:
-**   usage_time.c     timestamps and buckets in plain C (usage_time.h)
-**   usage_func.c     scalar SQL functions and the value helpers below
-**   usage_schema.c   usage_init(): schema creation and migrations
-**   usage_ingest.c   the writable tables usage_ingest, usage_users, ...
-**   usage_buckets.c  the usage_buckets table of time-bucketed totals
-**   usage.c          the entry point, which wires them up
+**   SELECT usage_ts('2023-02-29');
+**   -- usage_ts: invalid timestamp '2023-02-29': day out of range for month
+**
+** The helper layer every SQL-facing part uses (usage_value.c): scopes,
+** timestamps and numbers from sqlite3_value, quoting values for messages,
+** and setting a function's error.
 */
-#ifndef USAGE_H
-#define USAGE_H
+#ifndef USAGE_VALUE_H
+#define USAGE_VALUE_H
 
 #include "sqlite3ext.h"
 #include "usage_time.h"
-
-#define USAGE_VERSION "0.1.0"
 
 /* Names longer than this many bytes are refused, so a runaway value is an
 ** error rather than a dimension row. */
@@ -29,6 +26,7 @@ typedef enum {
   USAGE_SCOPE_USER = 3,
   USAGE_SCOPE_GROUP = 4
 } UsageScope;
+#define USAGE_NSCOPE 5
 
 /* The fact scope named by z[0..n), or -1. "group" is not a fact scope. */
 int usage_scope_parse(const char *z, int n);
@@ -66,20 +64,4 @@ int usage_value_number(sqlite3_value *pVal, double *pOut, int *pIsNull);
 ** report out-of-memory when zErr is NULL. */
 void usage_result_error(sqlite3_context *ctx, char *zErr);
 
-/* Replace a virtual table's error message with a formatted one. Returns
-** rc, or SQLITE_NOMEM when the message cannot be made. */
-int usage_vtab_error(sqlite3_vtab *pVtab, int rc, const char *zFormat, ...);
-
-/* Prepare a statement that a table keeps and reuses: each "%w" in zFormat
-** becomes the schema zSchema, quoted as an identifier. */
-int usage_prepare_persistent(sqlite3 *db, const char *zFormat,
-                             const char *zSchema, sqlite3_stmt **ppStmt);
-
-/* Registration of each part on one connection. */
-int usage_register_functions(sqlite3 *db);
-int usage_register_schema(sqlite3 *db);
-int usage_register_ingest(sqlite3 *db);
-int usage_register_buckets(sqlite3 *db);
-int usage_register_energy(sqlite3 *db);
-
-#endif /* USAGE_H */
+#endif /* USAGE_VALUE_H */

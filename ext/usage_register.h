@@ -1,0 +1,24 @@
+/*
+** usage_register.h: how the entry point wires each part to a connection.
+**
+**   sqlite> .load build/usage       -- sqlite3_usage_init() calls these
+**
+** Included only by usage.c and by the files that define these functions.
+*/
+#ifndef USAGE_REGISTER_H
+#define USAGE_REGISTER_H
+
+#include "sqlite3ext.h"
+
+/* The extension's version, as usage_version() and usage_init() report it. */
+#define USAGE_VERSION "0.1.0"
+
+/* Registration of each part on one connection. */
+int usage_register_functions(sqlite3 *db); /* usage_func.c */
+int usage_register_schema(sqlite3 *db);    /* usage_schema.c */
+int usage_register_ingest(sqlite3 *db);    /* usage_ingest.c */
+int usage_register_buckets(sqlite3 *db);   /* usage_buckets.c */
+int usage_register_energy(sqlite3 *db);    /* usage_energy.c, which calls */
+int usage_register_config(sqlite3 *db);    /* usage_config.c */
+
+#endif /* USAGE_REGISTER_H */
