@@ -24,8 +24,9 @@
 **   - g = kWh x I. With no coverage, g is 0, the intensity NULL and the
 **     source 'none'. The source is the one kind used, or 'mixed'.
 **
-** usage_rederive() recomputes stored facts after the inputs changed; each
-** fact's given values stay as they are.
+** This file reads the settings, the models and the periods, and derives
+** one fact (usage_derive()); usage_rederive.c recomputes stored facts after
+** those inputs changed, leaving each fact's given values as they are.
 */
 #include <stdlib.h>
 #include <string.h>
