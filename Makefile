@@ -30,6 +30,7 @@ LDFLAGS  = -shared $(EXTRA_LDFLAGS)
 EXT_SRC    = $(sort $(wildcard ext/*.c))
 EXT_HDR    = $(wildcard ext/*.h)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
+CHECKS     = $(sort $(wildcard sql/check/*.sql))
 
 .PHONY: FORCE all deps demo test test-asan unit bench fuzz cluster-test install uninstall clean
 
@@ -39,6 +40,11 @@ all: $(O)/usage.so
 $(O)/usage_sql.c: $(MIGRATIONS) scripts/sql2c
 	@mkdir -p $(O)
 	scripts/sql2c $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+# The SQL of usage_check() (sql/check), likewise.
+$(O)/usage_check_sql.c: $(CHECKS) scripts/sqlfiles2c
+	@mkdir -p $(O)
+	scripts/sqlfiles2c usage_check_sql $(CHECKS) > $@.tmp && mv $@.tmp $@
 
 # The compile line of the last build, so that new flags (NDEBUG) rebuild.
 $(O)/cflags: FORCE
@@ -52,9 +58,9 @@ $(O)/usage_zone_data.c: scripts/tzgen $(TZDATA)
 	@mkdir -p $(O)
 	scripts/tzgen > $@.tmp && mv $@.tmp $@
 
-$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/usage_zone_data.c $(O)/cflags
+$(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/usage_zone_data.c $(O)/usage_check_sql.c $(O)/cflags
 	@mkdir -p $(O)
-	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(O)/usage_zone_data.c \
+	$(CC) $(CFLAGS) -Iext -o $@ $(EXT_SRC) $(O)/usage_sql.c $(O)/usage_zone_data.c $(O)/usage_check_sql.c \
 	  $(LDFLAGS) -lm
 
 # C unit tests (check) for the SQLite-free timestamp and bucket layer.

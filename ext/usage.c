@@ -61,6 +61,7 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = usage_register_zone_functions(db);
   if (rc == SQLITE_OK) rc = usage_register_rollups(db);
   if (rc == SQLITE_OK) rc = usage_register_energy(db);
+  if (rc == SQLITE_OK) rc = usage_register_check(db);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   if (rc != SQLITE_OK) {
     *pzErrMsg =

@@ -21,6 +21,7 @@ int usage_register_buckets(sqlite3 *db);   /* usage_buckets.c */
 int usage_register_energy(sqlite3 *db);    /* usage_energy.c, which calls */
 int usage_register_config(sqlite3 *db);    /* usage_config.c */
 int usage_register_rollups(sqlite3 *db);   /* usage_refresh.c */
+int usage_register_check(sqlite3 *db);     /* usage_check.c */
 
 /* usage_zone_func.c: usage_local and usage_tz_version. */
 int usage_register_zone_functions(sqlite3 *db);

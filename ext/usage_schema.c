@@ -206,13 +206,22 @@ static int reference_has(sqlite3 *pRef, const char *zName) {
 /* Check every table and view that migration would create and that already
 ** exists in zSchema. Sets *pzErr to the first difference found. A table of
 ** migration 1 (the UsageDB design's) must have its shape there, since the
-** later migrations then upgrade it; any other, its shape at the end. */
+** later migrations then upgrade it; any other, its shape at the end. A
+** schema with no tables or views at all needs no reference to compare with. */
 static int check_existing_shapes(sqlite3 *db, const char *zSchema,
                                  char **pzErr) {
   sqlite3 *pRef = 0, *pSeed = 0;
   sqlite3_stmt *pList = 0, *pFind = 0;
-  char *zSql = 0;
-  int rc = open_reference(&pRef, usage_migration_count, pzErr);
+  sqlite3_int64 nHave = 0;
+  char *zSql =
+      sqlite3_mprintf("SELECT count(*) FROM \"%w\".sqlite_master WHERE type "
+                      "IN ('table', 'view')",
+                      zSchema);
+  int rc = query_int(db, zSql, 0, &nHave);
+  sqlite3_free(zSql);
+  zSql = 0;
+  if (rc != SQLITE_OK || nHave == 0) return rc;
+  rc = open_reference(&pRef, usage_migration_count, pzErr);
   if (rc == SQLITE_OK) rc = open_reference(&pSeed, 1, pzErr);
   if (rc == SQLITE_OK) {
     rc =
@@ -294,10 +303,16 @@ static int run_migrations(sqlite3 *db, const char *zSchema, sqlite3_int64 v,
 /* Bring zSchema to the latest version inside one savepoint. */
 static int upgrade(sqlite3 *db, const char *zSchema, sqlite3_int64 v,
                    char **pzErr) {
-  int rc = sqlite3_exec(db, "SAVEPOINT usage_init", 0, 0, 0);
+  sqlite3_stmt *pReader = 0;
+  int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master", -1,
+                              &pReader, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "SAVEPOINT usage_init", 0, 0, 0);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("usage_init: cannot start a savepoint: %s",
-                             sqlite3_errmsg(db));
+    *pzErr = rc == SQLITE_NOMEM
+                 ? 0
+                 : sqlite3_mprintf("usage_init: cannot start a savepoint: %s",
+                                   sqlite3_errmsg(db));
+    sqlite3_finalize(pReader);
     return rc;
   }
   if (v == 0) rc = check_existing_shapes(db, zSchema, pzErr);
@@ -305,11 +320,22 @@ static int upgrade(sqlite3 *db, const char *zSchema, sqlite3_int64 v,
     rc = run_migrations(db, zSchema, v, pzErr);
   }
   if (rc == SQLITE_OK && *pzErr == 0) {
-    return sqlite3_exec(db, "RELEASE usage_init", 0, 0, 0);
+    rc = sqlite3_exec(db, "RELEASE usage_init", 0, 0, 0);
+  } else if (rc == SQLITE_OK) {
+    rc = SQLITE_ERROR;
   }
-  sqlite3_exec(db, "ROLLBACK TO usage_init", 0, 0, 0);
-  sqlite3_exec(db, "RELEASE usage_init", 0, 0, 0);
-  return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+  /* On failure, undo. Out of memory inside a function stays set until the
+  ** calling statement ends, so then nothing more can be parsed, not even
+  ** ROLLBACK TO; a prepared reader that runs into it makes SQLite roll the
+  ** transaction back, as for any statement out of memory (unless DDL has
+  ** since expired it: then the savepoint stays open, uncommitted). */
+  if (rc != SQLITE_OK &&
+      sqlite3_exec(db, "ROLLBACK TO usage_init; RELEASE usage_init", 0, 0, 0) &&
+      !sqlite3_get_autocommit(db)) {
+    sqlite3_step(pReader);
+  }
+  sqlite3_finalize(pReader);
+  return rc;
 }
 
 /* usage_init([schema]): create or upgrade the schema; returns its version. */
@@ -340,10 +366,12 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   if (rc == SQLITE_OK) rc = read_version(db, zSchema, &v);
   if (rc != SQLITE_OK) {
-    usage_result_error(ctx,
-                       sqlite3_mprintf("usage_init: cannot read the schema "
-                                       "version of %s: %s",
-                                       zSchema, sqlite3_errmsg(db)));
+    usage_result_error(
+        ctx, rc == SQLITE_NOMEM
+                 ? 0
+                 : sqlite3_mprintf("usage_init: cannot read the schema "
+                                   "version of %s: %s",
+                                   zSchema, sqlite3_errmsg(db)));
     return;
   }
   if (v > usage_migration_count || v < 0) {
@@ -375,4 +403,17 @@ int usage_register_schema(sqlite3 *db) {
     rc = sqlite3_create_function(db, "usage_init", 1, flags, 0, fn_init, 0, 0);
   }
   return rc;
+}
+
+/* For usage_check.c: the reference schema, the version recorded in zSchema,
+** and the first column difference of one table or view (NULL if none). */
+int usage_schema_reference(sqlite3 **ppRef, char **pzErr) {
+  return open_reference(ppRef, usage_migration_count, pzErr);
+}
+int usage_schema_version(sqlite3 *db, const char *zSchema, sqlite3_int64 *pV) {
+  return read_version(db, zSchema, pV);
+}
+int usage_schema_column_diff(sqlite3 *db, const char *zSchema, sqlite3 *pRef,
+                             const char *zName, char **pzDiff) {
+  return compare_columns(db, zSchema, pRef, zName, pzDiff);
 }

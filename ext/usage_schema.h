@@ -12,4 +12,13 @@ extern const char *const usage_migration_sql[];
 extern const char *const usage_migration_name[];
 extern const int usage_migration_count;
 
+/* Shared with usage_check.c (defined in usage_schema.c). */
+#include "sqlite3ext.h"
+int usage_schema_reference(sqlite3 **ppRef, char **pzErr);
+int usage_schema_version(sqlite3 *db, const char *zSchema, sqlite3_int64 *pV);
+int usage_schema_column_diff(sqlite3 *db, const char *zSchema, sqlite3 *pRef,
+                             const char *zName, char **pzDiff);
+/* usage_drop() (usage_drop.c), registered by usage_register_check(). */
+int usage_drop_register(sqlite3 *db);
+
 #endif /* USAGE_SCHEMA_H */
