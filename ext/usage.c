@@ -11,8 +11,9 @@
 ** Loading registers, on this connection only: the scalar functions
 ** (usage_func.c), usage_init() (usage_schema.c), the writable tables
 ** usage_ingest, usage_users, usage_user_projects, usage_project_machines and
-** usage_workspaces (usage_ingest.c), and the usage_buckets table
-** (usage_buckets.c). It also turns PRAGMA foreign_keys on, as the UsageDB
+** usage_workspaces (usage_ingest.c), the usage_buckets table
+** (usage_buckets.c), and usage_config(), usage_power_models and
+** usage_intensity (usage_energy.c). It also turns PRAGMA foreign_keys on, as the UsageDB
 ** design does. No state outlives the connection, and none is shared.
 **
 ** The entry point is sqlite3_usage_init, the name SQLite derives from a file
@@ -59,6 +60,7 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = usage_register_buckets(db);
   if (rc == SQLITE_OK) rc = usage_register_zone_functions(db);
   if (rc == SQLITE_OK) rc = usage_register_rollups(db);
+  if (rc == SQLITE_OK) rc = usage_register_energy(db);
   if (rc == SQLITE_OK) rc = usage_register_check(db);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   if (rc != SQLITE_OK) {

@@ -262,6 +262,16 @@ static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
     case COL_SAMPLES:
       sqlite3_result_int64(ctx, pCell ? pCell->nSample : 0);
       break;
+    case COL_COVERAGE: /* kWh with known carbon / kWh; NULL without energy */
+      if (pCell) {
+        const double *a = pCell->aSum;
+        double kwh = a[USAGE_AMOUNT_BUSY_KWH] + a[USAGE_AMOUNT_IDLE_KWH];
+        if (kwh > 0) { /* sums in another order may round past 1 */
+          double r = a[USAGE_AMOUNT_COVERED_KWH] / kwh;
+          sqlite3_result_double(ctx, r > 1.0 ? 1.0 : r);
+        }
+      }
+      break;
     case COL_WIDTH:
     case COL_FILL:
       if (c->arg.apArg[iCol - COL_SCOPE]) {
@@ -325,7 +335,7 @@ static int bk_connect(sqlite3 *db, void *pAux, int argc,
   rc = sqlite3_declare_vtab(
       db,
       "CREATE TABLE x(bucket_start TEXT, bucket_end TEXT, key, " BK_DECL_AMOUNTS
-      "intensity_gCo2eq_kwh REAL, samples INTEGER, "
+      "intensity_gCo2eq_kwh REAL, samples INTEGER, carbon_coverage REAL, "
       "scope HIDDEN, width HIDDEN, start HIDDEN, \"end\" HIDDEN, "
       "fill HIDDEN, origin HIDDEN, tz HIDDEN)");
   if (rc != SQLITE_OK) return rc;

@@ -33,8 +33,8 @@
 /* First SQLite with sqlite3_vtab_in() and sqlite3_vtab_rhs_value(). */
 #define BK_VERSION_VTAB_IN 3038000
 
-/* Number of amount columns summed. */
-#define BK_NSUM USAGE_NAMOUNT
+/* Number of quantities summed: the six amounts and covered_kwh. */
+#define BK_NSUM USAGE_NSUM
 
 /* Columns of the table; the hidden ones follow COL_SAMPLES, in the
 ** positional order of the table-valued function. */
@@ -47,6 +47,7 @@ enum {
 #undef BK_COL_ENUM
       COL_INTENSITY,
   COL_SAMPLES,
+  COL_COVERAGE,
   COL_SCOPE,
   COL_WIDTH,
   COL_START,
@@ -61,7 +62,7 @@ enum {
 #define IDX_KEY 0x80     /* key = ? is passed after the hidden columns */
 #define IDX_KEY_IN 0x100 /* ... as an all-at-once IN list */
 #define IDX_DESC 0x200   /* emit in descending order for ORDER BY ... DESC */
-#define IDX_SUM_SHIFT 10 /* bits 10-15: which of the six sums the query reads */
+#define IDX_SUM_SHIFT 10 /* bits 10-16: which of the seven sums are read */
 
 /* The arithmetic on columns and idxNum bits relies on these. */
 _Static_assert(COL_BUSY_CPU + USAGE_AMOUNT_IDLE_G == COL_IDLE_G,

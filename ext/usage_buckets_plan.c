@@ -371,7 +371,7 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
     if (eOrder == 2) idxNum |= IDX_DESC;
   }
   /* Fetch only the sums the query reads; the intensity reads four. */
-  for (i = 0; i < BK_NSUM; i++) {
+  for (i = 0; i < USAGE_NAMOUNT; i++) {
     if (pInfo->colUsed & ((sqlite3_uint64)1 << (COL_BUSY_CPU + i))) {
       idxNum |= 1 << (IDX_SUM_SHIFT + i);
     }
@@ -379,6 +379,11 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_INTENSITY)) {
     idxNum |= ((1 << USAGE_AMOUNT_BUSY_KWH) | (1 << USAGE_AMOUNT_IDLE_KWH) |
                (1 << USAGE_AMOUNT_BUSY_G) | (1 << USAGE_AMOUNT_IDLE_G))
+              << IDX_SUM_SHIFT;
+  }
+  if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_COVERAGE)) {
+    idxNum |= ((1 << USAGE_AMOUNT_BUSY_KWH) | (1 << USAGE_AMOUNT_IDLE_KWH) |
+               (1 << USAGE_AMOUNT_COVERED_KWH))
               << IDX_SUM_SHIFT;
   }
   pInfo->idxNum = idxNum;

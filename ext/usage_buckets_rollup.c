@@ -59,10 +59,10 @@ static const char *const azRollSql[BK_NROLL] = {
     "SELECT watermark FROM \"%w\".usage_rollup_state WHERE scope = ?1",
     "SELECT day FROM \"%w\".usage_rollup_dirty WHERE scope = ?1 AND "
     "day >= ?2 AND day < ?3 ORDER BY day",
-    "SELECT usage__buckets_roll(?4, day, key_id, samples, " USAGE_AMOUNT_LIST
+    "SELECT usage__buckets_roll(?4, day, key_id, samples, " USAGE_SUM_LIST
     "0) FROM \"%w\".usage_rollup_day WHERE scope = ?1 AND day >= ?2 AND "
     "day < ?3",
-    "SELECT usage__buckets_roll(?4, month, key_id, samples, " USAGE_AMOUNT_LIST
+    "SELECT usage__buckets_roll(?4, month, key_id, samples, " USAGE_SUM_LIST
     "0) FROM \"%w\".usage_rollup_month WHERE scope = ?1 AND month >= ?2 AND "
     "month < ?3",
 };
@@ -340,7 +340,7 @@ static int roll_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
   return SQLITE_OK;
 }
 
-/* usage__buckets_roll(cursor, period, key, samples, amounts..., 0): the
+/* usage__buckets_roll(cursor, period, key, samples, sums..., 0): the
 ** step of the rollup reads' aggregate. Internal, as usage__buckets_add. */
 static void roll_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   BkCursor *c =

@@ -4,7 +4,7 @@
 **   SELECT * FROM usage_buckets('machine', 'hour', '2024-03-01', '2024-03-02');
 **   -- runs, once per filter:
 **   SELECT usage__buckets_add(?4, ts, machine_id, busy_cpu_seconds_total,
-**          ..., idle_gCo2eq) FROM "main".fact_usage
+**          ..., idle_gCo2eq, covered_kwh) FROM "main".fact_usage
 **    WHERE scope = ?1 AND ts >= ?2 AND ts < ?3
 **
 ** Owns BkScan and the scan statements. One pass, in ts order, over the
@@ -134,7 +134,7 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
 /* Type tag of the cursor pointer bound into the scan statements. */
 #define BK_POINTER_TYPE "usage_buckets_cursor"
 
-/* usage__buckets_add(cursor, ts, key, 6 amounts): the step of the scan's
+/* usage__buckets_add(cursor, ts, key, 7 sums): the step of the scan's
 ** aggregate; adds the row to the cursor's cells. Internal: called with any
 ** other first argument, it fails. */
 static void bk_add_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -171,12 +171,13 @@ int bk_register_scan(sqlite3 *db) {
                                  bk_add_step, bk_add_final);
 }
 
-/* The key of a scan statement: what its SQL depends on. */
-_Static_assert(USAGE_NSCOPE <= 8 && 5 + BK_NSUM <= 11,
+/* The key of a scan statement: what its SQL depends on: the scope (3 bits),
+** the bounds, the sums and keyed. */
+_Static_assert(USAGE_NSCOPE <= 8 && 5 + BK_NSUM <= 12,
                "a scan key's fields do not overlap");
 static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
   int eKind = eScope == USAGE_SCOPE_GROUP ? USAGE_SCOPE_USER : eScope;
-  return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 11);
+  return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 12);
 }
 
 /* The SQL of a scan: one range of fact_usage_report, (scope = ?1)
@@ -190,20 +191,20 @@ static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
                       int mSum, int bKeyed) {
   static const char *const azKeyCol[USAGE_NSCOPE] = {
       "NULL", "project_id", "machine_id", "user_id", "user_id"};
-  static const char *const azSumCol[BK_NSUM] = USAGE_AMOUNT_NAMES;
+  static const char *const azSumCol[BK_NSUM] = USAGE_SUM_NAMES;
   const char *az[BK_NSUM];
   int j;
-  _Static_assert(BK_NSUM == 6, "the SQL below passes six amounts");
+  _Static_assert(BK_NSUM == 7, "the SQL below passes seven sums");
   assert(eScope >= 0 && eScope < USAGE_NSCOPE);
   assert(mSum >= 0 && mSum < (1 << BK_NSUM));
   for (j = 0; j < BK_NSUM; j++) {
     az[j] = (mSum & (1 << j)) ? azSumCol[j] : "NULL";
   }
   return sqlite3_mprintf(
-      "SELECT usage__buckets_add(?4, ts, %s, %s, %s, %s, %s, %s, %s) "
+      "SELECT usage__buckets_add(?4, ts, %s, %s, %s, %s, %s, %s, %s, %s) "
       "FROM \"%w\".fact_usage WHERE %s%s%s%s",
-      azKeyCol[eScope], az[0], az[1], az[2], az[3], az[4], az[5], zSchema,
-      bKeyed ? azKeyCol[eScope] : "",
+      azKeyCol[eScope], az[0], az[1], az[2], az[3], az[4], az[5], az[6],
+      zSchema, bKeyed ? azKeyCol[eScope] : "",
       bKeyed ? " = ?5 AND scope = ?1" : "scope = ?1",
       bStart ? " AND ts >= ?2" : "", bEnd ? " AND ts < ?3" : "");
 }

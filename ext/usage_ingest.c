@@ -64,12 +64,19 @@ static const char *const azStmtSql[ST_COUNT] = {
     "display_name = COALESCE(excluded.display_name, display_name), "
     "group_id = COALESCE(excluded.group_id, group_id)",
     "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, "
-    "user_id, " USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+    "user_id, " USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh, energy_source, "
+    "carbon_source, carbon_coverage, covered_kwh, intensity_given) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16, ?17) "
     "ON CONFLICT(scope, ts, COALESCE(project_id, -1), "
     "COALESCE(machine_id, -1), COALESCE(user_id, '')) "
     "DO UPDATE SET " IN_SET_AMOUNTS
-    "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh",
+    "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh, "
+    "energy_source = excluded.energy_source, "
+    "carbon_source = excluded.carbon_source, "
+    "carbon_coverage = excluded.carbon_coverage, "
+    "covered_kwh = excluded.covered_kwh, "
+    "intensity_given = excluded.intensity_given",
     "INSERT INTO \"%w\".map_user_project(user_id, project_id) VALUES (?1, ?2) "
     "ON CONFLICT DO NOTHING",
     "INSERT INTO \"%w\".map_project_machine(project_id, machine_id) "
@@ -266,13 +273,16 @@ static int ingest_connect(sqlite3 *db, void *pAux, int argc,
   p->db = db;
   p->pDef = pDef;
   p->zSchema = sqlite3_mprintf("%s", argv[1]);
-  if (p->zSchema == 0) {
+  p->pDeriver = p->zSchema ? usage_deriver_new(db, argv[1]) : 0;
+  if (p->pDeriver == 0) {
+    sqlite3_free(p->zSchema);
     sqlite3_free(p);
     return SQLITE_NOMEM;
   }
   rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("%s: %s", pDef->zName, sqlite3_errstr(rc));
+    usage_deriver_free(p->pDeriver);
     sqlite3_free(p->zSchema);
     sqlite3_free(p);
     return rc;
@@ -284,6 +294,7 @@ static int ingest_connect(sqlite3 *db, void *pAux, int argc,
 /* Forget the doomed-transaction state. */
 static void ingest_reset_txn(IngestVtab *p) {
   ingest_cache_clear(&p->cache);
+  usage_deriver_forget(p->pDeriver);
   p->nRow = 0;
   p->iFailedRow = 0;
   sqlite3_free(p->zFailure);
@@ -296,6 +307,7 @@ static int ingest_disconnect(sqlite3_vtab *pVtab) {
   int i;
   for (i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
   ingest_reset_txn(p);
+  usage_deriver_free(p->pDeriver);
   sqlite3_free(p->zSchema);
   sqlite3_free(p);
   return SQLITE_OK;
@@ -445,6 +457,7 @@ static int ingest_update(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   rc = p->pDef->xInsert(p, &argv[2]);
   if (rc == SQLITE_OK) {
     p->cache.nChangeMark = sqlite3_total_changes(p->db);
+    usage_deriver_mark(p->pDeriver);
   } else {
     ingest_cache_clear(&p->cache);
   }
@@ -490,6 +503,7 @@ static int ingest_savepoint(sqlite3_vtab *pVtab, int iSavepoint) {
 static int ingest_rollback_to(sqlite3_vtab *pVtab, int iSavepoint) {
   (void)iSavepoint;
   ingest_cache_clear(&((IngestVtab *)pVtab)->cache);
+  usage_deriver_forget(((IngestVtab *)pVtab)->pDeriver);
   return SQLITE_OK;
 }
 

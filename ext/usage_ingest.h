@@ -17,6 +17,7 @@
 
 #include "sqlite3ext.h"
 #include "usage_amounts.h"
+#include "usage_derive.h"
 #include "usage_hash.h"
 #include "usage_time.h"
 #include "usage_value.h"
@@ -102,6 +103,11 @@ typedef struct FactBinds {
   unsigned char aKind[IN_NCOL]; /* FB_UNKNOWN, FB_NULL or FB_VALUE */
   sqlite3_int64 aId[IN_NCOL];   /* ?3 ?4: the bound project, machine id */
   double aAmount[IN_NCOL];      /* ?6 .. ?12: the bound amounts */
+  int bProvenance;              /* ?13 ?14 ?15 ?17 hold the values below */
+  const char *zEnergySource;    /* ?13 */
+  const char *zCarbonSource;    /* ?14 */
+  double coverage;              /* ?15 */
+  int bIntensityGiven;          /* ?17 */
 } FactBinds;
 
 /* A table on one connection and schema. */
@@ -113,9 +119,10 @@ struct IngestVtab {
   sqlite3_stmt *aStmt[ST_COUNT]; /* prepared on first use */
   sqlite3_int64 nRow;            /* rows inserted in this transaction */
   sqlite3_int64 iFailedRow;      /* the row that failed, or 0 */
-  char *zFailure;  /* its error, kept until the transaction ends */
-  DimCache cache;  /* names resolved by the current statement */
-  FactBinds binds; /* what ST_FACT_UPSERT's parameters hold */
+  char *zFailure;         /* its error, kept until the transaction ends */
+  DimCache cache;         /* names resolved by the current statement */
+  FactBinds binds;        /* what ST_FACT_UPSERT's parameters hold */
+  UsageDeriver *pDeriver; /* energy and carbon a row leaves out */
 };
 
 /* A scan over the rows, through one prepared SELECT. */

@@ -5,8 +5,9 @@
 **     VALUES ('2024-03-01 10:00+01:00', 'project', 'physics', 1.5);
 **
 ** Checks a row (the scope rule, ts, the six amounts and the intensity),
-** resolves its key to an id (usage_ingest_dims.c), and upserts the fact on
-** its natural key. Each parameter of the upsert is rebound only when its
+** resolves its key to an id (usage_ingest_dims.c), derives the energy and
+** carbon it leaves out, with their provenance (usage_derive.c), and upserts
+** the fact on its natural key. Each parameter of the upsert is rebound only when its
 ** value changed since the last row (FactBinds), which a bulk import of
 ** rows that share ts, scope and key makes cheap.
 */
@@ -114,6 +115,87 @@ static int fact_bind_row(IngestVtab *p, sqlite3_stmt *pUpsert, const char *zTs,
   return rc;
 }
 
+/* Is a value NULL, or '' (how a CSV writes NULL)? */
+static int is_blank(sqlite3_value *pVal) {
+  int eType = sqlite3_value_type(pVal);
+  return eType == SQLITE_NULL ||
+         (eType == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0);
+}
+
+/* Bind the provenance of a fact (?13 .. ?17); in a bulk load most rows
+** share it with the row before, so only what differs is bound again. */
+static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
+                                const UsageFact *f) {
+  FactBinds *b = &p->binds;
+  const char *zEnergy = f->bEnergyModel ? "model" : "given";
+  const char *zCarbon = usage_carbon_source_name(f->eCarbonSource);
+  int rc = sqlite3_bind_double(pUpsert, 16, f->coveredKwh);
+  if (rc == SQLITE_OK && b->bProvenance && b->zEnergySource == zEnergy &&
+      b->zCarbonSource == zCarbon && b->bIntensityGiven == f->bIntensityGiven &&
+      memcmp(&b->coverage, &f->coverage, sizeof(double)) == 0) {
+    return SQLITE_OK;
+  }
+  b->bProvenance = 0;
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(pUpsert, 13, zEnergy, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(pUpsert, 14, zCarbon, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 15, f->coverage);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(pUpsert, 17, f->bIntensityGiven);
+  if (rc == SQLITE_OK) {
+    b->bProvenance = 1;
+    b->zEnergySource = zEnergy;
+    b->zCarbonSource = zCarbon;
+    b->coverage = f->coverage;
+    b->bIntensityGiven = f->bIntensityGiven;
+  }
+  return rc;
+}
+
+/* Derive the energy and carbon the row leaves out (both kWh, or both g,
+** NULL or ''), and bind the fact's provenance. */
+static int fact_derive(IngestVtab *p, sqlite3_stmt *pUpsert, sqlite3_value **a,
+                       const char *zTs, int eScope, const sqlite3_int64 *aId,
+                       int *aIsNull, double *aAmount) {
+  UsageFact f;
+  memset(&f, 0, sizeof(f));
+  usage_time_parse_canonical(zTs, USAGE_TS_LEN, &f.t);
+  f.bMachine = eScope == USAGE_SCOPE_MACHINE;
+  f.iMachine = aId[1];
+  f.busyCpu = aAmount[IN_BUSY_CPU];
+  f.idleCpu = aAmount[IN_IDLE_CPU];
+  f.bEnergyModel = is_blank(a[IN_BUSY_KWH]) && is_blank(a[IN_IDLE_KWH]);
+  f.bCarbonDerived = is_blank(a[IN_BUSY_G]) && is_blank(a[IN_IDLE_G]);
+  f.bIntensityGiven = !aIsNull[IN_INTENSITY];
+  f.busyKwh = aAmount[IN_BUSY_KWH];
+  f.idleKwh = aAmount[IN_IDLE_KWH];
+  f.busyG = aAmount[IN_BUSY_G];
+  f.idleG = aAmount[IN_IDLE_G];
+  f.bIntensityNull = aIsNull[IN_INTENSITY];
+  f.intensity = aAmount[IN_INTENSITY];
+  if (f.bEnergyModel || f.bCarbonDerived) {
+    char *zErr = 0;
+    int rc = usage_derive(p->pDeriver, p->pDef->zName, &f, &zErr);
+    if (rc != SQLITE_OK) {
+      if (zErr == 0) return SQLITE_NOMEM;
+      sqlite3_free(p->base.zErrMsg);
+      p->base.zErrMsg = zErr;
+      return rc;
+    }
+  } else {
+    f.eCarbonSource = USAGE_CARBON_GIVEN;
+    f.coverage = 1.0;
+    f.coveredKwh = f.busyKwh + f.idleKwh;
+  }
+  aAmount[IN_BUSY_KWH] = f.busyKwh;
+  aAmount[IN_IDLE_KWH] = f.idleKwh;
+  aAmount[IN_BUSY_G] = f.busyG;
+  aAmount[IN_IDLE_G] = f.idleG;
+  aAmount[IN_INTENSITY] = f.intensity;
+  aIsNull[IN_INTENSITY] = f.bIntensityNull;
+  return fact_bind_provenance(p, pUpsert, &f);
+}
+
 /* INSERT INTO usage_ingest: check the row, resolve its key, upsert the fact. */
 int insert_fact(IngestVtab *p, sqlite3_value **a) {
   static const char *const azKey[3] = {"cloud_project_name", "machine_name",
@@ -156,8 +238,11 @@ int insert_fact(IngestVtab *p, sqlite3_value **a) {
     rc = ingest_dim_id(p, aFind[i], azName[i], anName[i], &aId[i]);
   }
   if (rc != SQLITE_OK) return rc;
-  rc = fact_bind_row(p, pUpsert, zTs, eScope, aId, azName[2], anName[2],
-                     aIsNull, aAmount);
+  rc = fact_derive(p, pUpsert, a, zTs, eScope, aId, aIsNull, aAmount);
+  if (rc == SQLITE_OK) {
+    rc = fact_bind_row(p, pUpsert, zTs, eScope, aId, azName[2], anName[2],
+                       aIsNull, aAmount);
+  }
   if (rc != SQLITE_OK) {
     sqlite3_clear_bindings(pUpsert);
     memset(&p->binds, 0, sizeof(p->binds)); /* every parameter is NULL now */

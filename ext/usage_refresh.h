@@ -18,8 +18,8 @@
 #include "usage_time.h"
 #include "usage_value.h"
 
-/* Number of summed columns (usage_amounts.h). */
-#define RF_NAMOUNT USAGE_NAMOUNT
+/* Number of summed columns: the amounts and covered_kwh (usage_amounts.h). */
+#define RF_NAMOUNT USAGE_NSUM
 
 /* Most cells one scan holds: a chunk of days is cut to fit. */
 #define RF_CELL_BUDGET (1 << 18)

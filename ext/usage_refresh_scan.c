@@ -4,7 +4,7 @@
 **   SELECT usage_refresh('machine');
 **   -- reads each range of days in one pass:
 **   SELECT usage__rollup_add(?4, ts, machine_id, busy_cpu_seconds_total,
-**          ..., idle_gCo2eq) FROM main.fact_usage
+**          ..., idle_gCo2eq, covered_kwh) FROM main.fact_usage
 **    WHERE scope = ?1 AND ts >= ?2 AND ts < ?3
 **
 ** Owns the statements of one call (their SQL is built from the amount
@@ -29,7 +29,7 @@ SQLITE_EXTENSION_INIT3
 /* The summed columns of fact_usage and of the rollup tables, in order.
 ** Every SQL column list here is built from it, so a new summed column
 ** needs only the migration that adds it to the tables. */
-static const char *const azAmount[] = USAGE_AMOUNT_NAMES;
+static const char *const azAmount[] = USAGE_SUM_NAMES;
 
 /* ---- SQL --------------------------------------------------------------- */
 

@@ -18,6 +18,8 @@ int usage_register_functions(sqlite3 *db); /* usage_func.c */
 int usage_register_schema(sqlite3 *db);    /* usage_schema.c */
 int usage_register_ingest(sqlite3 *db);    /* usage_ingest.c */
 int usage_register_buckets(sqlite3 *db);   /* usage_buckets.c */
+int usage_register_energy(sqlite3 *db);    /* usage_energy.c, which calls */
+int usage_register_config(sqlite3 *db);    /* usage_config.c */
 int usage_register_rollups(sqlite3 *db);   /* usage_refresh.c */
 int usage_register_check(sqlite3 *db);     /* usage_check.c */
 

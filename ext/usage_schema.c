@@ -108,10 +108,10 @@ static int read_version(sqlite3 *db, const char *zSchema,
 
 /* Open a private in-memory database holding the full current schema: the
 ** reference that existing tables are compared with. */
-static int open_reference(sqlite3 **ppRef, char **pzErr) {
+static int open_reference(sqlite3 **ppRef, int nMigration, char **pzErr) {
   int i, rc = sqlite3_open_v2(":memory:", ppRef,
                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
-  for (i = 0; rc == SQLITE_OK && i < usage_migration_count; i++) {
+  for (i = 0; rc == SQLITE_OK && i < nMigration; i++) {
     rc = sqlite3_exec(*ppRef, usage_migration_sql[i], 0, 0, pzErr);
   }
   return rc;
@@ -190,12 +190,27 @@ static int compare_columns(sqlite3 *db, const char *zSchema, sqlite3 *pRef,
   return rc;
 }
 
+/* Does the reference database pRef hold a table or view zName? */
+static int reference_has(sqlite3 *pRef, const char *zName) {
+  sqlite3_stmt *pStmt = 0;
+  int bHas = 0;
+  if (sqlite3_prepare_v2(pRef, "SELECT 1 FROM sqlite_master WHERE name = ?1",
+                         -1, &pStmt, 0) == SQLITE_OK &&
+      sqlite3_bind_text(pStmt, 1, zName, -1, SQLITE_STATIC) == SQLITE_OK) {
+    bHas = sqlite3_step(pStmt) == SQLITE_ROW;
+  }
+  sqlite3_finalize(pStmt);
+  return bHas;
+}
+
 /* Check every table and view that migration would create and that already
-** exists in zSchema. Sets *pzErr to the first difference found. A schema
-** with no tables or views at all needs no reference to compare with. */
+** exists in zSchema. Sets *pzErr to the first difference found. A table of
+** migration 1 (the UsageDB design's) must have its shape there, since the
+** later migrations then upgrade it; any other, its shape at the end. A
+** schema with no tables or views at all needs no reference to compare with. */
 static int check_existing_shapes(sqlite3 *db, const char *zSchema,
                                  char **pzErr) {
-  sqlite3 *pRef = 0;
+  sqlite3 *pRef = 0, *pSeed = 0;
   sqlite3_stmt *pList = 0, *pFind = 0;
   sqlite3_int64 nHave = 0;
   char *zSql =
@@ -206,7 +221,8 @@ static int check_existing_shapes(sqlite3 *db, const char *zSchema,
   sqlite3_free(zSql);
   zSql = 0;
   if (rc != SQLITE_OK || nHave == 0) return rc;
-  rc = open_reference(&pRef, pzErr);
+  rc = open_reference(&pRef, usage_migration_count, pzErr);
+  if (rc == SQLITE_OK) rc = open_reference(&pSeed, 1, pzErr);
   if (rc == SQLITE_OK) {
     rc =
         sqlite3_prepare_v2(pRef,
@@ -233,7 +249,9 @@ static int check_existing_shapes(sqlite3 *db, const char *zSchema,
         zDiff = sqlite3_mprintf("it is a %s where usage expects a %s",
                                 zHaveType, zType);
       } else {
-        rc = compare_columns(db, zSchema, pRef, zName, &zDiff);
+        rc = compare_columns(db, zSchema,
+                             reference_has(pSeed, zName) ? pSeed : pRef, zName,
+                             &zDiff);
       }
       if (zDiff) {
         *pzErr = sqlite3_mprintf("usage_init: %s %s.%s exists with a different "
@@ -249,6 +267,7 @@ static int check_existing_shapes(sqlite3 *db, const char *zSchema,
   sqlite3_finalize(pList);
   sqlite3_free(zSql);
   sqlite3_close(pRef);
+  sqlite3_close(pSeed);
   return rc;
 }
 
@@ -389,7 +408,7 @@ int usage_register_schema(sqlite3 *db) {
 /* For usage_check.c: the reference schema, the version recorded in zSchema,
 ** and the first column difference of one table or view (NULL if none). */
 int usage_schema_reference(sqlite3 **ppRef, char **pzErr) {
-  return open_reference(ppRef, pzErr);
+  return open_reference(ppRef, usage_migration_count, pzErr);
 }
 int usage_schema_version(sqlite3 *db, const char *zSchema, sqlite3_int64 *pV) {
   return read_version(db, zSchema, pV);

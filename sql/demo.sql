@@ -5,9 +5,10 @@
 -- Each hour of 2024 (8784 hours) gets one platform (ada) row, and a row for
 -- each of 3 projects, 2 machines and 4 users in 2 groups (dan has none).
 -- Load follows the working day, is lower at weekends, in August and over
--- Christmas, and grows through the year. Energy follows the UsageDB rule
--- kWh = (12 W busy + 1 W idle) / 3.6e6 per CPU second, and carbon is kWh x a
--- grid intensity that swings by hour.
+-- Christmas, and grows through the year. The rows give CPU seconds only:
+-- usage_ingest derives their energy from the default power model (the
+-- UsageDB rule kWh = (12 W busy + 1 W idle) / 3.6e6 per CPU second) and their
+-- carbon from a half-hourly grid intensity series that swings by hour.
 .bail on
 .mode box
 SELECT usage_init() AS schema_version;
@@ -16,6 +17,16 @@ INSERT INTO usage_users VALUES
   ('ann', 'Ann', 'astro'), ('ben', 'Ben', 'astro'), ('cat', 'Cat', 'bio'), ('dan', 'Dan', NULL);
 INSERT INTO usage_user_projects VALUES ('ann', 'galaxy-survey'), ('ben', 'galaxy-survey'), ('cat', 'protein-fold'), ('dan', 'teaching');
 INSERT INTO usage_project_machines VALUES ('galaxy-survey', 'ada-node-1'), ('protein-fold', 'ada-node-2');
+
+-- The grid's intensity, gCO2eq/kWh, per half-hour of 2024 as the GB Carbon
+-- Intensity API publishes it: lower at night, higher at the evening peak.
+WITH RECURSIVE half(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM half WHERE i < 17567)
+INSERT INTO usage_intensity
+SELECT 'GB', strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', '+' || (30 * i) || ' minutes'),
+       strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', '+' || (30 * i + 30) || ' minutes'),
+       120 + 80 * (CASE WHEN i / 2 % 24 BETWEEN 17 AND 20 THEN 1.5 WHEN i / 2 % 24 < 6 THEN 0.4 ELSE 1.0 END),
+       'actual', 'demo'
+FROM half;
 
 WITH RECURSIVE hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 8783),
 keys(scope, p, m, u, load) AS (VALUES
@@ -38,14 +49,11 @@ season(h, ts, f) AS (
 rows AS (
   SELECT ts, scope, p, m, u,
          -- 8 cores: busy share by key, a little higher in working hours
-         8 * 3600 * min(1.0, load * f * (CASE WHEN h % 24 BETWEEN 8 AND 18 THEN 1.3 ELSE 0.7 END)) AS busy_s,
-         -- grid intensity gCO2eq/kWh: lower at night, higher at the evening peak
-         120 + 80 * (CASE WHEN h % 24 BETWEEN 17 AND 20 THEN 1.5 WHEN h % 24 < 6 THEN 0.4 ELSE 1.0 END) AS grid
+         8 * 3600 * min(1.0, load * f * (CASE WHEN h % 24 BETWEEN 8 AND 18 THEN 1.3 ELSE 0.7 END)) AS busy_s
   FROM season, keys)
-INSERT INTO usage_ingest
-SELECT ts, scope, p, m, u, busy_s, 8 * 3600 - busy_s,
-       12 * busy_s / 3.6e6, 1 * (8 * 3600 - busy_s) / 3.6e6,
-       12 * busy_s / 3.6e6 * grid, (8 * 3600 - busy_s) / 3.6e6 * grid, grid
+INSERT INTO usage_ingest(ts, scope, cloud_project_name, machine_name, user_id,
+                         busy_cpu_seconds_total, idle_cpu_seconds_total)
+SELECT ts, scope, p, m, u, busy_s, 8 * 3600 - busy_s
 FROM rows;
 
 .mode box

@@ -17,8 +17,8 @@
 typedef struct Step {
   const char *zSql;
   int nBind;
-  char **azBind;   /* nBind texts; "" stays "" */
-  double kwh;      /* exact total busy_kwh + idle_kwh it adds (I/O checks) */
+  char **azBind; /* nBind texts; "" stays "" */
+  double kwh;    /* exact total busy_kwh + idle_kwh it adds (I/O checks) */
 } Step;
 
 /* A scenario: how its pristine database is made, and the steps whose

@@ -36,8 +36,8 @@
 ** What a run must show is in oom_child_checks() and check_io_run().
 */
 #include <dlfcn.h>
-#include <execinfo.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,12 +52,12 @@
 
 static sqlite3_mem_methods realMem;
 static struct {
-  int bArmed;          /* count and fail allocations */
-  long long n;         /* allocations since armed */
-  long long nTarget;   /* the one that fails */
-  int bPersist;        /* and every later one */
-  long long nHit;      /* allocations failed */
-  long long nLive;     /* blocks allocated and not freed */
+  int bArmed;        /* count and fail allocations */
+  long long n;       /* allocations since armed */
+  long long nTarget; /* the one that fails */
+  int bPersist;      /* and every later one */
+  long long nHit;    /* allocations failed */
+  long long nLive;   /* blocks allocated and not freed */
 } mem;
 
 /* Should this allocation fail? */
@@ -94,10 +94,18 @@ static void *mem_realloc(void *p, int n) {
   if (pNew && !p) mem.nLive++;
   return pNew;
 }
-static int mem_size(void *p) { return realMem.xSize(p); }
-static int mem_roundup(int n) { return realMem.xRoundup(n); }
-static int mem_init(void *p) { return realMem.xInit(p); }
-static void mem_shutdown(void *p) { realMem.xShutdown(p); }
+static int mem_size(void *p) {
+  return realMem.xSize(p);
+}
+static int mem_roundup(int n) {
+  return realMem.xRoundup(n);
+}
+static int mem_init(void *p) {
+  return realMem.xInit(p);
+}
+static void mem_shutdown(void *p) {
+  realMem.xShutdown(p);
+}
 
 static void mem_arm(long long nTarget, int bPersist) {
   mem.n = 0;
@@ -126,16 +134,20 @@ static void buf_add(Buf *b, const char *z, size_t n) {
   b->n += n;
   b->z[b->n] = 0;
 }
-static void buf_str(Buf *b, const char *z) { buf_add(b, z, strlen(z)); }
-static const char *buf_text(Buf *b) { return b->z ? b->z : ""; }
+static void buf_str(Buf *b, const char *z) {
+  buf_add(b, z, strlen(z));
+}
+static const char *buf_text(Buf *b) {
+  return b->z ? b->z : "";
+}
 
-static const char *zExt;      /* path of usage.so */
-static const char *zRepo;     /* repository root, for the SQL files */
-static char zPristine[4096];  /* the scenario's database before any run */
-static char zWork[4096];      /* the copy a run works on */
-static char zScratch[4096];   /* where the expected states are made */
-static int nFailedChecks;     /* "not ok" lines printed */
-static int nDetail;           /* detail lines printed for the current check */
+static const char *zExt;     /* path of usage.so */
+static const char *zRepo;    /* repository root, for the SQL files */
+static char zPristine[4096]; /* the scenario's database before any run */
+static char zWork[4096];     /* the copy a run works on */
+static char zScratch[4096];  /* where the expected states are made */
+static int nFailedChecks;    /* "not ok" lines printed */
+static int nDetail;          /* detail lines printed for the current check */
 
 /* A detail line of a failing check ("# ..."), at most a few per check. */
 static void detail(const char *zFormat, ...) {
@@ -191,7 +203,7 @@ static void remove_db(const char *zPath) {
 
 /* zTo becomes a copy of zPristine (the main file: pristine databases are
 ** closed cleanly, so they have no WAL). */
-static char *zImage = 0;      /* the pristine file's bytes, once read */
+static char *zImage = 0; /* the pristine file's bytes, once read */
 static size_t nImage = 0;
 static void copy_pristine_to(const char *zTo) {
   FILE *f;
@@ -201,15 +213,18 @@ static void copy_pristine_to(const char *zTo) {
   if (f == 0 || fwrite(zImage, 1, nImage, f) != nImage) abort();
   fclose(f);
 }
-static void copy_pristine(void) { copy_pristine_to(zWork); }
+static void copy_pristine(void) {
+  copy_pristine_to(zWork);
+}
 
 /* Open zPath (through zVfs, or the default VFS) and, unless bNoLoad, load
 ** the extension. Faults must be off. */
 static sqlite3 *open_db(const char *zPath, const char *zVfs, int bLoad) {
   sqlite3 *db = 0;
   char *zErr = 0;
-  if (sqlite3_open_v2(zPath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
-                      zVfs)) {
+  if (sqlite3_open_v2(
+          zPath, &db,
+          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, zVfs)) {
     fprintf(stderr, "cannot open %s: %s\n", zPath, sqlite3_errmsg(db));
     exit(2);
   }
@@ -272,7 +287,8 @@ static int hash_query(sqlite3 *db, const char *zSql, unsigned long long *h) {
 /* With a fresh connection through the real VFS (faults off): is
 ** integrity_check "ok" (else its first line goes to zWhy), and the digest of
 ** the schema and of every row of every table. */
-static int digest_db(sqlite3 *db, unsigned long long *pH, char *zWhy, size_t nWhy) {
+static int digest_db(sqlite3 *db, unsigned long long *pH, char *zWhy,
+                     size_t nWhy) {
   sqlite3_stmt *pStmt = 0;
   int bOk = 0, rc;
   *pH = 14695981039346656037ULL;
@@ -287,14 +303,19 @@ static int digest_db(sqlite3 *db, unsigned long long *pH, char *zWhy, size_t nWh
   }
   sqlite3_finalize(pStmt);
   if (bOk) {
-    hash_query(db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name", pH);
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT 'SELECT * FROM \"' || m.name || '\" ORDER BY ' || "
-                            "(SELECT group_concat(cid + 1) FROM pragma_table_info(m.name)) "
-                            "FROM sqlite_master AS m WHERE m.type = 'table' AND m.name NOT "
-                            "LIKE 'sqlite_%' ORDER BY m.name", -1, &pStmt, 0);
+    hash_query(
+        db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name",
+        pH);
+    rc = sqlite3_prepare_v2(
+        db,
+        "SELECT 'SELECT * FROM \"' || m.name || '\" ORDER BY ' || "
+        "(SELECT group_concat(cid + 1) FROM pragma_table_info(m.name)) "
+        "FROM sqlite_master AS m WHERE m.type = 'table' AND m.name NOT "
+        "LIKE 'sqlite_%' ORDER BY m.name",
+        -1, &pStmt, 0);
     while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-      if (hash_query(db, (const char *)sqlite3_column_text(pStmt, 0), pH) != SQLITE_OK) {
+      if (hash_query(db, (const char *)sqlite3_column_text(pStmt, 0), pH) !=
+          SQLITE_OK) {
         bOk = 0;
         snprintf(zWhy, nWhy, "cannot read: %s", sqlite3_errmsg(db));
       }
@@ -303,7 +324,8 @@ static int digest_db(sqlite3 *db, unsigned long long *pH, char *zWhy, size_t nWh
   }
   return bOk;
 }
-static int digest(const char *zPath, unsigned long long *pH, char *zWhy, size_t nWhy) {
+static int digest(const char *zPath, unsigned long long *pH, char *zWhy,
+                  size_t nWhy) {
   sqlite3 *db = open_db(zPath, 0, 0);
   int bOk = digest_db(db, pH, zWhy, nWhy);
   sqlite3_close(db);
@@ -314,14 +336,16 @@ static int digest(const char *zPath, unsigned long long *pH, char *zWhy, size_t 
 
 /* Run one step; its rows are appended to pOut as text. Returns the first
 ** error code (with its message in zErr), or SQLITE_OK. */
-static int run_step(sqlite3 *db, const Step *pStep, Buf *pOut, char *zErr, size_t nErr) {
+static int run_step(sqlite3 *db, const Step *pStep, Buf *pOut, char *zErr,
+                    size_t nErr) {
   sqlite3_stmt *pStmt = 0;
   int rc, i;
   zErr[0] = 0;
   if (pStep->zSql == 0) {
     char *zMsg = 0;
     rc = sqlite3_load_extension(db, zExt, 0, &zMsg);
-    if (rc != SQLITE_OK) snprintf(zErr, nErr, "%s", zMsg ? zMsg : "(no message)");
+    if (rc != SQLITE_OK)
+      snprintf(zErr, nErr, "%s", zMsg ? zMsg : "(no message)");
     sqlite3_free(zMsg);
     return rc;
   }
@@ -391,7 +415,8 @@ static void make_pristine(const Scenario *p) {
 /* The digest after steps [0, k) on a copy of the pristine database, faults
 ** off, with a transaction left open committed: the state a failure at step
 ** k may leave. Cached per k. */
-static unsigned long long prefix_digest(const Scenario *p, int k, unsigned long long *aCache,
+static unsigned long long prefix_digest(const Scenario *p, int k,
+                                        unsigned long long *aCache,
                                         char *aHave) {
   sqlite3 *db;
   Buf out = {0, 0, 0};
@@ -401,7 +426,8 @@ static unsigned long long prefix_digest(const Scenario *p, int k, unsigned long 
   copy_pristine_to(zScratch);
   db = open_db(zScratch, 0, p->nStep > 0 && p->aStep[0].zSql != 0);
   if (run_steps(db, p, k, &out, &iFail, zErr, sizeof(zErr)) != SQLITE_OK) {
-    fprintf(stderr, "%s: step %d fails without faults: %s\n", p->zName, iFail, zErr);
+    fprintf(stderr, "%s: step %d fails without faults: %s\n", p->zName, iFail,
+            zErr);
     exit(2);
   }
   if (!sqlite3_get_autocommit(db)) must_exec(db, "COMMIT");
@@ -456,24 +482,25 @@ static sqlite3 *open_mem(const char *zName, int bLoad) {
 }
 
 /* integrity_check and digest of an open connection (faults off). */
-static int digest_db(sqlite3 *db, unsigned long long *pH, char *zWhy, size_t nWhy);
+static int digest_db(sqlite3 *db, unsigned long long *pH, char *zWhy,
+                     size_t nWhy);
 
 /* What one sweep needs to judge a child. */
 typedef struct OomSweep {
   const Scenario *p;
   int bPersist;
-  Buf ref;                      /* the output without faults */
-  unsigned long long hRef;      /* the digest without faults */
-  unsigned long long *aPrefix;  /* digest after steps [0, k) */
-  long long nLiveBase;          /* live blocks before the run's connection */
-  long long nPoints;            /* children forked */
-  long long nBad;               /* children that found a problem */
-  long long nLeftOpen;          /* failed, its own transaction left open */
-  long long nApplied;           /* failed after its work was committed */
+  Buf ref;                     /* the output without faults */
+  unsigned long long hRef;     /* the digest without faults */
+  unsigned long long *aPrefix; /* digest after steps [0, k) */
+  long long nLiveBase;         /* live blocks before the run's connection */
+  long long nPoints;           /* children forked */
+  long long nBad;              /* children that found a problem */
+  long long nLeftOpen;         /* failed, its own transaction left open */
+  long long nApplied;          /* failed after its work was committed */
 } OomSweep;
 
-static OomSweep *pSweep;        /* the sweep whose run is armed, or 0 */
-static int bChild;              /* this process is a child of the sweep */
+static OomSweep *pSweep; /* the sweep whose run is armed, or 0 */
+static int bChild;       /* this process is a child of the sweep */
 
 /* Called by the allocator at each allocation of the armed run: fork; the
 ** child fails this allocation (and, persistent, every later one) and
@@ -527,14 +554,21 @@ static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
   int bBad = 0, bQuiet = w->nBad >= 4; /* details for the first few only */
   int bLeftOpen = 0, bApplied = 0;
   mem.bArmed = 0;
-#define BAD(...) do { bBad = 1; if (!bQuiet) { printf("#   N=%lld: ", n); \
-    printf(__VA_ARGS__); printf("\n"); } } while (0)
+#define BAD(...)                 \
+  do {                           \
+    bBad = 1;                    \
+    if (!bQuiet) {               \
+      printf("#   N=%lld: ", n); \
+      printf(__VA_ARGS__);       \
+      printf("\n");              \
+    }                            \
+  } while (0)
   if (rc == SQLITE_OK) {
     if (strcmp(buf_text(pOut), buf_text(&w->ref)) != 0) {
       BAD("succeeded with a different result: %.200s", buf_text(pOut));
     }
-  } else if (!is_nomem(rc, zErr) &&
-             !(p->aStep[iFail].zSql == 0 && rc == SQLITE_ERROR && zErr[0] == '(')) {
+  } else if (!is_nomem(rc, zErr) && !(p->aStep[iFail].zSql == 0 &&
+                                      rc == SQLITE_ERROR && zErr[0] == '(')) {
     /* sqlite3_load_extension() turns every failure of an entry point into
     ** SQLITE_ERROR, and its message is lost when it cannot be allocated
     ** ("(no message)"); otherwise it must say out of memory. */
@@ -562,21 +596,24 @@ static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
   }
   if (sqlite3_prepare_v2(db, "SELECT 41 + 1", -1, &pStmt, 0) != SQLITE_OK ||
       sqlite3_step(pStmt) != SQLITE_ROW || sqlite3_column_int(pStmt, 0) != 42) {
-    BAD("the connection is not usable after the failure: %s", sqlite3_errmsg(db));
+    BAD("the connection is not usable after the failure: %s",
+        sqlite3_errmsg(db));
   }
   sqlite3_finalize(pStmt);
   db2 = open_db("file:/work?vfs=memdb", 0, 0);
-  if (sqlite3_close(db) != SQLITE_OK) BAD("sqlite3_close: %s", sqlite3_errmsg(db));
+  if (sqlite3_close(db) != SQLITE_OK)
+    BAD("sqlite3_close: %s", sqlite3_errmsg(db));
   if (!digest_db(db2, &h, zWhy, sizeof(zWhy))) {
     BAD("integrity_check after step %d failed (%s): %s", iFail, zErr, zWhy);
   } else if (rc == SQLITE_OK) {
-    if (h != w->hRef) BAD("succeeded, but the database differs from the run without faults");
+    if (h != w->hRef)
+      BAD("succeeded, but the database differs from the run without faults");
   } else if (h == w->aPrefix[iFail + 1] && h != w->aPrefix[iFail]) {
     bApplied = 1; /* out of memory after the work was committed */
   } else if (h != w->aPrefix[iFail] && h != w->aPrefix[txn_start(p, iFail)]) {
     BAD("step %d failed (%s), but the database is neither as before it nor as "
-        "before its transaction (digest %016llx, want %016llx or %016llx)", iFail, zErr,
-        h, w->aPrefix[iFail], w->aPrefix[txn_start(p, iFail)]);
+        "before its transaction (digest %016llx, want %016llx or %016llx)",
+        iFail, zErr, h, w->aPrefix[iFail], w->aPrefix[txn_start(p, iFail)]);
   }
   if (bBad && !bQuiet && getenv("FAULT_DEBUG")) {
     Buf dump = {0, 0, 0};
@@ -588,8 +625,8 @@ static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
   }
   sqlite3_close(db2);
   if (mem.nLive != w->nLiveBase) {
-    BAD("%lld allocations leaked (step %d failed, rc %d: %s)", mem.nLive - w->nLiveBase,
-        iFail, rc, zErr);
+    BAD("%lld allocations leaked (step %d failed, rc %d: %s)",
+        mem.nLive - w->nLiveBase, iFail, rc, zErr);
   }
 #undef BAD
   fflush(stdout);
@@ -606,7 +643,8 @@ static void oom_prefixes(OomSweep *w) {
     int iFail;
     sqlite3 *db = open_mem("scratch", p->aStep[0].zSql != 0);
     if (run_steps(db, p, k, &out, &iFail, zErr, sizeof(zErr)) != SQLITE_OK) {
-      fprintf(stderr, "%s: step %d fails without faults: %s\n", p->zName, iFail, zErr);
+      fprintf(stderr, "%s: step %d fails without faults: %s\n", p->zName, iFail,
+              zErr);
       exit(2);
     }
     if (!sqlite3_get_autocommit(db)) must_exec(db, "COMMIT");
@@ -614,8 +652,10 @@ static void oom_prefixes(OomSweep *w) {
       fprintf(stderr, "%s: prefix %d: %s\n", p->zName, k, zWhy);
       exit(2);
     }
-    if (k == p->nStep) w->hRef = w->aPrefix[k], w->ref = out;
-    else free(out.z);
+    if (k == p->nStep)
+      w->hRef = w->aPrefix[k], w->ref = out;
+    else
+      free(out.z);
     sqlite3_close(db);
   }
 }
@@ -651,22 +691,24 @@ static long long sweep_oom(const Scenario *p, int bPersist) {
   }
   sqlite3_close(db);
   if (w.nLeftOpen) {
-    printf("# %s, %s: %lld failures left the statement's own transaction open "
-           "(out of memory is sticky inside a function: see oom_child_checks()); "
-           "rolled back, the database was as before\n", p->zName,
-           bPersist ? "persistent" : "transient", w.nLeftOpen);
+    printf(
+        "# %s, %s: %lld failures left the statement's own transaction open "
+        "(out of memory is sticky inside a function: see oom_child_checks()); "
+        "rolled back, the database was as before\n",
+        p->zName, bPersist ? "persistent" : "transient", w.nLeftOpen);
   }
   if (w.nApplied) {
     printf("# %s, %s: %lld failures came after the work was committed, and the "
-           "database holds all of it\n", p->zName, bPersist ? "persistent" : "transient",
-           w.nApplied);
+           "database holds all of it\n",
+           p->zName, bPersist ? "persistent" : "transient", w.nApplied);
   }
-  check_line(w.nBad == 0 && w.nPoints > 0,
-             "out of memory, %s, %s: each of %lld failing allocations gives the "
-             "right result or an out-of-memory error, leaves the database intact and as "
-             "before the failed statement, leaks nothing, and the connection works (%lds)",
-             bPersist ? "persistent" : "transient", p->zName, w.nPoints,
-             (long)(time(0) - t0));
+  check_line(
+      w.nBad == 0 && w.nPoints > 0,
+      "out of memory, %s, %s: each of %lld failing allocations gives the "
+      "right result or an out-of-memory error, leaves the database intact and as "
+      "before the failed statement, leaks nothing, and the connection works (%lds)",
+      bPersist ? "persistent" : "transient", p->zName, w.nPoints,
+      (long)(time(0) - t0));
   free(out.z);
   free(w.ref.z);
   free(w.aPrefix);
@@ -680,27 +722,28 @@ static const struct IoKind {
   int eOp;
   int rc;
 } aIoKind[] = {
-  {"xWrite IOERR_WRITE", IO_WRITE, SQLITE_IOERR_WRITE},
-  {"xWrite FULL", IO_WRITE, SQLITE_FULL},
-  {"xSync IOERR_FSYNC", IO_SYNC, SQLITE_IOERR_FSYNC},
-  {"xTruncate IOERR_TRUNCATE", IO_TRUNCATE, SQLITE_IOERR_TRUNCATE},
-  {"xRead IOERR_READ", IO_READ, SQLITE_IOERR_READ},
-  {"xShmMap IOERR_SHMMAP", IO_SHMMAP, SQLITE_IOERR_SHMMAP},
+    {"xWrite IOERR_WRITE", IO_WRITE, SQLITE_IOERR_WRITE},
+    {"xWrite FULL", IO_WRITE, SQLITE_FULL},
+    {"xSync IOERR_FSYNC", IO_SYNC, SQLITE_IOERR_FSYNC},
+    {"xTruncate IOERR_TRUNCATE", IO_TRUNCATE, SQLITE_IOERR_TRUNCATE},
+    {"xRead IOERR_READ", IO_READ, SQLITE_IOERR_READ},
+    {"xShmMap IOERR_SHMMAP", IO_SHMMAP, SQLITE_IOERR_SHMMAP},
 };
 
 /* What a child reports. */
 typedef struct IoReport {
-  long long nHit;  /* calls failed */
-  int iFail;       /* step that failed, or -1 */
-  int rc;          /* its error */
-  int bUsable;     /* a query worked after the failure, faults off */
+  long long nHit; /* calls failed */
+  int iFail;      /* step that failed, or -1 */
+  int rc;         /* its error */
+  int bUsable;    /* a query worked after the failure, faults off */
   char zErr[400];
 } IoReport;
 
 /* The child: run the scenario through the shim with the fault armed, report,
 ** and exit without closing anything. */
-static void io_child(const Scenario *p, const char *zSync, const struct IoKind *k,
-                     long long n, int bPersist, int fd) {
+static void io_child(const Scenario *p, const char *zSync,
+                     const struct IoKind *k, long long n, int bPersist,
+                     int fd) {
   IoReport r;
   Buf out = {0, 0, 0};
   sqlite3 *db;
@@ -722,8 +765,9 @@ static void io_child(const Scenario *p, const char *zSync, const struct IoKind *
   r.nHit = shim_hits();
   shim_arm(IO_NOP, 0, 0, 0);
   if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
-  r.bUsable = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &pStmt,
-                                 0) == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW;
+  r.bUsable = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
+                                 &pStmt, 0) == SQLITE_OK &&
+              sqlite3_step(pStmt) == SQLITE_ROW;
   sqlite3_finalize(pStmt);
   if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) _exit(3);
   _exit(0);
@@ -744,9 +788,10 @@ static double io_total(const Scenario *p) {
 }
 
 /* One I/O run: fault n of kind k. Returns 1 when the fault was reached. */
-static int check_io_run(const Scenario *p, const char *zSync, const struct IoKind *k,
-                        long long n, int bPersist, unsigned long long *aPrefix,
-                        char *aHave, int *pbBad, int *pnCorrupt) {
+static int check_io_run(const Scenario *p, const char *zSync,
+                        const struct IoKind *k, long long n, int bPersist,
+                        unsigned long long *aPrefix, char *aHave, int *pbBad,
+                        int *pnCorrupt) {
   IoReport r;
   int fds[2], status = 0, i, iPresent = -1;
   char zWhy[512];
@@ -776,22 +821,25 @@ static int check_io_run(const Scenario *p, const char *zSync, const struct IoKin
     int prim = r.rc & 0xff;
     if (prim == SQLITE_CORRUPT && k->eOp == IO_READ) {
       (*pnCorrupt)++;
-    } else if (prim != SQLITE_IOERR && prim != SQLITE_FULL && prim != SQLITE_CANTOPEN &&
-               strstr(r.zErr, "disk I/O error") == 0 && strstr(r.zErr, "full") == 0) {
+    } else if (prim != SQLITE_IOERR && prim != SQLITE_FULL &&
+               prim != SQLITE_CANTOPEN &&
+               strstr(r.zErr, "disk I/O error") == 0 &&
+               strstr(r.zErr, "full") == 0) {
       *pbBad = 1;
-      detail("%s N=%lld: step %d failed with code %d, not an I/O error: %s", k->zName,
-             n, r.iFail, r.rc, r.zErr);
+      detail("%s N=%lld: step %d failed with code %d, not an I/O error: %s",
+             k->zName, n, r.iFail, r.rc, r.zErr);
     }
     if (!r.bUsable) {
       *pbBad = 1;
-      detail("%s N=%lld: the connection is not usable after the failure", k->zName, n);
+      detail("%s N=%lld: the connection is not usable after the failure",
+             k->zName, n);
     }
   }
   /* Reopened through the real VFS: intact, and each step wholly there or not. */
   if (!digest(zWork, &h, zWhy, sizeof(zWhy))) {
     *pbBad = 1;
-    detail("%s N=%lld: integrity_check after step %d failed (%s): %s", k->zName, n,
-           r.iFail, r.zErr, zWhy);
+    detail("%s N=%lld: integrity_check after step %d failed (%s): %s", k->zName,
+           n, r.iFail, r.zErr, zWhy);
     return r.nHit > 0;
   }
   if (r.rc == SQLITE_OK) {
@@ -803,8 +851,10 @@ static int check_io_run(const Scenario *p, const char *zSync, const struct IoKin
   }
   if (iPresent < 0) {
     *pbBad = 1;
-    detail("%s N=%lld: step %d %s (%s), and the database is not the state before or "
-           "after a step", k->zName, n, r.iFail, r.rc ? "failed" : "succeeded", r.zErr);
+    detail(
+        "%s N=%lld: step %d %s (%s), and the database is not the state before or "
+        "after a step",
+        k->zName, n, r.iFail, r.rc ? "failed" : "succeeded", r.zErr);
     return r.nHit > 0;
   }
   want = p->baseKwh;
@@ -812,28 +862,35 @@ static int check_io_run(const Scenario *p, const char *zSync, const struct IoKin
   kwh = io_total(p);
   if (kwh != want) {
     *pbBad = 1;
-    detail("%s N=%lld: usage_buckets totals %.17g kWh, the committed steps %.17g",
-           k->zName, n, kwh, want);
+    detail(
+        "%s N=%lld: usage_buckets totals %.17g kWh, the committed steps %.17g",
+        k->zName, n, kwh, want);
   }
   return r.nHit > 0;
 }
 
 /* Every fault point of one kind, scenario, synchronous setting and mode. */
-static long long sweep_io(const Scenario *p, const char *zSync, const struct IoKind *k,
-                          int bPersist, unsigned long long *aPrefix, char *aHave) {
+static long long sweep_io(const Scenario *p, const char *zSync,
+                          const struct IoKind *k, int bPersist,
+                          unsigned long long *aPrefix, char *aHave) {
   long long n, nPoints = 0;
   int bBad = 0, nCorrupt = 0;
   nDetail = 0;
   for (n = 1; n < 100000; n++) {
-    if (!check_io_run(p, zSync, k, n, bPersist, aPrefix, aHave, &bBad, &nCorrupt)) break;
+    if (!check_io_run(p, zSync, k, n, bPersist, aPrefix, aHave, &bBad,
+                      &nCorrupt))
+      break;
     nPoints++;
   }
-  check_line(!bBad, "I/O error, synchronous=%s, %s, %s, %s: each of %lld failing calls "
-             "leaves integrity_check ok, every committed step there, the failed one "
-             "wholly there or not, and usage_buckets totals exact%s",
-             zSync, k->zName, bPersist ? "persistent" : "transient", p->zName, nPoints,
-             nCorrupt ? " (some runs report SQLITE_CORRUPT: see the suite)" : "");
-  if (nCorrupt) printf("# %d runs of %s reported SQLITE_CORRUPT\n", nCorrupt, k->zName);
+  check_line(
+      !bBad,
+      "I/O error, synchronous=%s, %s, %s, %s: each of %lld failing calls "
+      "leaves integrity_check ok, every committed step there, the failed one "
+      "wholly there or not, and usage_buckets totals exact%s",
+      zSync, k->zName, bPersist ? "persistent" : "transient", p->zName, nPoints,
+      nCorrupt ? " (some runs report SQLITE_CORRUPT: see the suite)" : "");
+  if (nCorrupt)
+    printf("# %d runs of %s reported SQLITE_CORRUPT\n", nCorrupt, k->zName);
   return nPoints;
 }
 
@@ -846,7 +903,9 @@ int main(int argc, char **argv) {
   Scenario *a;
   void *pPin;
   if (argc < 5) {
-    fprintf(stderr, "usage: %s oom|ioerr EXT.so REPO WORKDIR [FLOOR [SCENARIO]]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s oom|ioerr EXT.so REPO WORKDIR [FLOOR [SCENARIO]]\n",
+            argv[0]);
     return 2;
   }
   bOom = strcmp(argv[1], "oom") == 0;
@@ -865,7 +924,7 @@ int main(int argc, char **argv) {
   }
   sqlite3_config(SQLITE_CONFIG_GETMALLOC, &realMem);
   {
-    sqlite3_mem_methods m = {mem_malloc, mem_free, mem_realloc, mem_size,
+    sqlite3_mem_methods m = {mem_malloc,  mem_free, mem_realloc,  mem_size,
                              mem_roundup, mem_init, mem_shutdown, 0};
     /* Single-thread mode: no mutexes. The host has one thread, and a
     ** child forked inside an allocation could never release a recursive
@@ -885,11 +944,15 @@ int main(int argc, char **argv) {
   for (i = 0; i < n; i++) {
     if (argc > 6 && strstr(a[i].zName, argv[6]) == 0) continue;
     if (bOom) {
-      const char *zOnly = getenv("FAULT_ONLY"); /* "transient" or "persistent" */
-      if (!zOnly || strcmp(zOnly, "persistent") != 0) nTotal += sweep_oom(&a[i], 0);
-      if (!zOnly || strcmp(zOnly, "transient") != 0) nTotal += sweep_oom(&a[i], 1);
+      const char *zOnly =
+          getenv("FAULT_ONLY"); /* "transient" or "persistent" */
+      if (!zOnly || strcmp(zOnly, "persistent") != 0)
+        nTotal += sweep_oom(&a[i], 0);
+      if (!zOnly || strcmp(zOnly, "transient") != 0)
+        nTotal += sweep_oom(&a[i], 1);
     } else {
-      unsigned long long *aPrefix = calloc((size_t)a[i].nStep + 1, sizeof(*aPrefix));
+      unsigned long long *aPrefix =
+          calloc((size_t)a[i].nStep + 1, sizeof(*aPrefix));
       char *aHave = calloc((size_t)a[i].nStep + 1, 1);
       size_t s, k;
       make_pristine(&a[i]);
@@ -907,9 +970,10 @@ int main(int argc, char **argv) {
   }
   printf("# %lld fault points\n", nTotal);
   if (nFloor > 0) {
-    check_line(nTotal >= nFloor, "%s: %lld fault points exercised, at least the %lld "
-               "measured when the suite was written", bOom ? "out of memory" : "I/O errors",
-               nTotal, nFloor);
+    check_line(nTotal >= nFloor,
+               "%s: %lld fault points exercised, at least the %lld "
+               "measured when the suite was written",
+               bOom ? "out of memory" : "I/O errors", nTotal, nFloor);
   }
   remove_db(zPristine);
   remove_db(zWork);

@@ -24,12 +24,12 @@ typedef struct ShimFile {
 static sqlite3_vfs shimVfs;
 static sqlite3_vfs *pRealVfs;
 static struct {
-  int eOp;             /* which kind fails, IO_NOP for none */
-  long long n;         /* calls of that kind since shim_arm() */
-  long long nTarget;   /* the call that fails */
-  int bPersist;        /* and every later one */
-  int rc;              /* with this code */
-  long long nHit;      /* calls failed */
+  int eOp;           /* which kind fails, IO_NOP for none */
+  long long n;       /* calls of that kind since shim_arm() */
+  long long nTarget; /* the call that fails */
+  int bPersist;      /* and every later one */
+  int rc;            /* with this code */
+  long long nHit;    /* calls failed */
 } io = {IO_NOP, 0, 0, 0, 0, 0};
 
 void shim_arm(int eOp, long long n, int bPersist, int rc) {
@@ -40,8 +40,12 @@ void shim_arm(int eOp, long long n, int bPersist, int rc) {
   io.rc = rc;
   io.nHit = 0;
 }
-long long shim_hits(void) { return io.nHit; }
-long long shim_calls(void) { return io.n; }
+long long shim_hits(void) {
+  return io.nHit;
+}
+long long shim_calls(void) {
+  return io.n;
+}
 
 /* Should this call of kind eOp fail? */
 static int shim_fail(int eOp) {
@@ -63,7 +67,8 @@ static int shim_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off) {
   if (shim_fail(IO_READ)) return io.rc;
   return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
 }
-static int shim_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off) {
+static int shim_write(sqlite3_file *f, const void *p, int n,
+                      sqlite3_int64 off) {
   if (shim_fail(IO_WRITE)) return io.rc;
   return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
 }
@@ -117,12 +122,25 @@ static int shim_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
   return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
 }
 
-static const sqlite3_io_methods shimIo = {
-  3, shim_close, shim_read, shim_write, shim_truncate, shim_sync, shim_size,
-  shim_lock, shim_unlock, shim_check_lock, shim_fcntl, shim_sector,
-  shim_devchar, shim_shm_map, shim_shm_lock, shim_shm_barrier, shim_shm_unmap,
-  shim_fetch, shim_unfetch
-};
+static const sqlite3_io_methods shimIo = {3,
+                                          shim_close,
+                                          shim_read,
+                                          shim_write,
+                                          shim_truncate,
+                                          shim_sync,
+                                          shim_size,
+                                          shim_lock,
+                                          shim_unlock,
+                                          shim_check_lock,
+                                          shim_fcntl,
+                                          shim_sector,
+                                          shim_devchar,
+                                          shim_shm_map,
+                                          shim_shm_lock,
+                                          shim_shm_barrier,
+                                          shim_shm_unmap,
+                                          shim_fetch,
+                                          shim_unfetch};
 
 /* xOpen: open the real file behind ours. */
 static int shim_open(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *f,
