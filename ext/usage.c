@@ -64,8 +64,12 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = usage_register_check(db);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   if (rc != SQLITE_OK) {
+    /* A failed sqlite3_malloc() of our own sets no error on db: then the
+    ** code itself says what went wrong ("out of memory"). */
     *pzErrMsg =
-        sqlite3_mprintf("usage: cannot register: %s", sqlite3_errmsg(db));
+        sqlite3_mprintf("usage: cannot register: %s",
+                        sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errmsg(db)
+                                                         : sqlite3_errstr(rc));
   }
   return rc;
 }
