@@ -21,9 +21,12 @@
 ** the child fails that allocation, finishes the run and checks everything
 ** (oom_child_checks), while the parent carries on to N + 1. So each fault
 ** point costs one fork and the rest of one run, not a run from the start.
-** The database is an in-memory one (memdb, shared by name so that a fresh
+** The database is an in-memory one (memdb, shared by name so that a second
 ** connection can open it), copied from the pristine file; the child's
-** copy is its own. The count of live allocations must be back where it was
+** copy is its own. That second connection, which checks the run, is opened
+** before the sweep and stays idle until the run is over: it has never seen
+** the failed connection's state, and SQLite rereads its schema when the
+** run changed it, but the fork does not pay for parsing it at every point. The count of live allocations must be back where it was
 ** once the child has closed every connection (a leak of that run), and
 ** LeakSanitizer checks the parent at exit. SQLite runs single-threaded: a
 ** child could never release a recursive mutex its parent's thread held.
@@ -492,6 +495,7 @@ typedef struct OomSweep {
   Buf ref;                     /* the output without faults */
   unsigned long long hRef;     /* the digest without faults */
   unsigned long long *aPrefix; /* digest after steps [0, k) */
+  sqlite3 *pCheck;             /* the second connection that checks a run */
   long long nLiveBase;         /* live blocks before the run's connection */
   long long nPoints;           /* children forked */
   long long nBad;              /* children that found a problem */
@@ -600,7 +604,7 @@ static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
         sqlite3_errmsg(db));
   }
   sqlite3_finalize(pStmt);
-  db2 = open_db("file:/work?vfs=memdb", 0, 0);
+  db2 = w->pCheck;
   if (sqlite3_close(db) != SQLITE_OK)
     BAD("sqlite3_close: %s", sqlite3_errmsg(db));
   if (!digest_db(db2, &h, zWhy, sizeof(zWhy))) {
@@ -679,6 +683,8 @@ static long long sweep_oom(const Scenario *p, int bPersist) {
   oom_prefixes(&w);
   w.nLiveBase = mem.nLive;
   db = open_mem("work", p->aStep[0].zSql != 0);
+  w.pCheck = open_db("file:/work?vfs=memdb", 0, 0);
+  must_exec(w.pCheck, "SELECT count(*) FROM sqlite_master"); /* its schema */
   pSweep = &w;
   mem_arm(-1, 0);
   rc = run_steps(db, p, p->nStep, &out, &iFail, zErr, sizeof(zErr));
@@ -690,6 +696,7 @@ static long long sweep_oom(const Scenario *p, int bPersist) {
     printf("#   the armed run itself went wrong: %s\n", zErr);
   }
   sqlite3_close(db);
+  sqlite3_close(w.pCheck);
   if (w.nLeftOpen) {
     printf(
         "# %s, %s: %lld failures left the statement's own transaction open "
