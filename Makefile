@@ -37,7 +37,7 @@ CHECKS     = $(sort $(wildcard sql/check/*.sql))
 all: $(O)/usage.so
 
 # The schema's SQL files become C strings, so the .so carries them.
-$(O)/usage_sql.c: $(MIGRATIONS) scripts/sql2c
+$(O)/usage_sql.c: $(MIGRATIONS) scripts/sql2c scripts/schemagen
 	@mkdir -p $(O)
 	scripts/sql2c $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 

@@ -11,6 +11,9 @@
 extern const char *const usage_migration_sql[];
 extern const char *const usage_migration_name[];
 extern const int usage_migration_count;
+/* What every migration in turn builds, as one script for a schema with no
+** tables yet (scripts/schemagen); it records the latest version itself. */
+extern const char *const usage_fresh_sql;
 
 /* Shared with usage_check.c (defined in usage_schema.c). */
 #include "sqlite3ext.h"
