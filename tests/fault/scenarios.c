@@ -43,6 +43,18 @@ static const char zBase[] =
     "INSERT INTO usage_ingest(ts, scope, user_id, busy_kwh)"
     "  VALUES ('2024-02-01T00:00:00Z', 'user', 'u0', 1.5);";
 
+/* Facts whose energy comes from CPU seconds and the default power model,
+** with no intensity yet (carbon 'none'): what re-derivation works on. */
+static const char zDerivedSetup[] =
+    "SELECT usage_init();"
+    "WITH RECURSIVE h(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM h WHERE i < 5)"
+    "  INSERT INTO usage_ingest(ts, scope, cloud_project_name, machine_name,"
+    "    busy_cpu_seconds_total, idle_cpu_seconds_total)"
+    "  SELECT printf('2024-03-01T%02d:00:00Z', i), s.scope, s.p, s.m,"
+    "    3600.0 * (i + 1), 7200.0"
+    "  FROM h, (SELECT 'project' AS scope, 'p0' AS p, NULL AS m"
+    "           UNION ALL SELECT 'machine', NULL, 'node-0') AS s;";
+
 /* A version-1 database: migration 1 as a plain sqlite3 runs it, version 1
 ** recorded, and facts (as tests/t_sql_core makes one). */
 static const char zV1[] =
@@ -148,7 +160,16 @@ Scenario *scenarios_oom(int *pn) {
   static const char *const azRefresh[] = {
       "SELECT usage_refresh()",
       "SELECT count(*), total(busy_kwh) FROM usage_buckets('project', 'day')"};
-  static Scenario a[7];
+  static const char *const azRederive[] = {
+      "WITH RECURSIVE h(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM h WHERE "
+      "i < 23) INSERT INTO usage_intensity(region, period_start, period_end, "
+      "gco2_per_kwh, kind, source) SELECT 'GB', strftime('%Y-%m-%dT%H:%M:%SZ', "
+      "'2024-03-01', '+' || (i * 30) || ' minutes'), strftime('%Y-%m-%dT%H:%M:"
+      "%SZ', '2024-03-01', '+' || (i * 30 + 30) || ' minutes'), 150.0 + i, CASE WHEN i % 3 THEN 'actual' ELSE "
+      "'forecast' END, 'fault suite' FROM h",
+      "SELECT carbon_source, count(*), printf('%.9f', total(busy_gCo2eq) + "
+      "total(idle_gCo2eq)) FROM fact_usage GROUP BY 1 ORDER BY 1"};
+  static Scenario a[8];
   char *zBucketSetup = malloc(sizeof(zBase) + sizeof(zBucketData));
   memcpy(zBucketSetup, zBase, sizeof(zBase) - 1);
   memcpy(zBucketSetup + sizeof(zBase) - 1, zBucketData, sizeof(zBucketData));
@@ -200,7 +221,16 @@ Scenario *scenarios_oom(int *pn) {
       0,
       2,
       steps(2, azRefresh)};
-  *pn = 7;
+  a[7] = (Scenario){
+      "re-derivation: 24 intensity periods loaded over 12 derived facts",
+      0,
+      zDerivedSetup,
+      0,
+      0,
+      0,
+      2,
+      steps(2, azRederive)};
+  *pn = 8;
   return a;
 }
 
