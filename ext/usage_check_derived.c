@@ -322,13 +322,14 @@ static int report_rest(CheckDerived *p, int eKind) {
                       n - CD_MAX_ROWS, CD_MAX_ROWS, n));
 }
 
-/* Read the settings and models once: if they are unreadable no fact can be
-** checked, which is one row. */
+/* Read the settings and models once, by deriving a fact with nothing to
+** derive: if they are unreadable no fact can be checked, which is one row. */
 static int check_inputs(CheckDerived *p, int *pbOk) {
-  const char *zRegion;
-  int64_t nInterval;
+  UsageFact f;
   char *zErr = 0;
-  int rc = usage_deriver_settings(p->pDeriver, &zRegion, &nInterval, &zErr);
+  int rc;
+  memset(&f, 0, sizeof(f));
+  rc = usage_derive(p->pDeriver, "usage_check", &f, &zErr);
   *pbOk = rc == SQLITE_OK;
   if (rc == SQLITE_ERROR && zErr) {
     return usage_check_add(p->pList, "error",
