@@ -346,8 +346,14 @@ static int check_facts(CheckDerived *p) {
   while (rc == SQLITE_OK && (rc = sqlite3_step(p->pFacts)) == SQLITE_ROW) {
     const char *zSource =
         (const char *)sqlite3_column_text(p->pFacts, FC_SOURCE);
+    int64_t t;
     int bWrong = 0;
     rc = SQLITE_OK;
+    if (usage_time_parse_canonical(
+            (const char *)sqlite3_column_text(p->pFacts, FC_TS),
+            sqlite3_column_bytes(p->pFacts, FC_TS), &t)) {
+      continue; /* a bad ts is the row of its CHECK, ts_canonical */
+    }
     if (sqlite3_column_int(p->pFacts, FC_MODEL)) rc = check_energy(p, &bWrong);
     if (rc == SQLITE_OK && !bWrong && zSource &&
         strcmp(zSource, "given") != 0) {
