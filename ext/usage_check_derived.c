@@ -6,14 +6,18 @@
 **   SELECT * FROM usage_check();
 **   -- error|derived energy disagrees|ada at 2024-03-01T10:00:00Z
 **   --   (usage_id 1): busy_kwh 0.024 stored, 0.012 from its power model
-**   --   (relative tolerance 1e-9)
+**   --   (relative tolerance 1e-9); its carbon is checked once its energy
+**   --   agrees
 **
 ** The check calls the derivation itself (usage_derive.c), so it and the
 ** derivation cannot disagree by using two formulas. It reads fact_usage
-** once, in rowid order, and gives rows of three kinds:
+** once, in rowid order, and gives rows of these kinds:
+**   - "derived facts unchecked" (error, alone): the settings or the models
+**     cannot be read, so nothing can be derived;
 **   - "derived energy disagrees" (error): a fact of energy_source 'model'
 **     whose busy_kwh or idle_kwh differs from what the power model in force
-**     at its ts gives (or no model is in force there);
+**     at its ts gives (or no model is in force there); its carbon is then
+**     not checked, since it follows from the energy;
 **   - "derived carbon disagrees" (error): a fact of derived carbon whose
 **     carbon_source, carbon_coverage, covered_kwh, gCO2eq or intensity
 **     differs from what the intensity periods give for its stored kWh, and
@@ -126,10 +130,8 @@ static int fact_name(CheckDerived *p, sqlite3_str *pOut) {
     sqlite3_bind_value(p->pKey, 3, sqlite3_column_value(q, FC_MACHINE));
     sqlite3_bind_value(p->pKey, 4, sqlite3_column_value(q, FC_USER));
     rc = sqlite3_step(p->pKey);
-    if (rc == SQLITE_ROW) {
-      zKey = (const char *)sqlite3_column_text(p->pKey, 0);
-      rc = SQLITE_OK;
-    }
+    if (rc == SQLITE_ROW) zKey = (const char *)sqlite3_column_text(p->pKey, 0);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
   }
   sqlite3_str_appendf(pOut, "%s%s%s at %s (usage_id %lld)",
                       zScope ? zScope : "?", zKey ? " " : "", zKey ? zKey : "",
