@@ -19,12 +19,15 @@
 **     expression, taken from the migrations' CREATE TABLE, so the check and
 **     the rule cannot drift apart; one row per constraint broken;
 **   - with no drift, the SQL checks sql/check/rows*.sql (dimension rows
-**     that nothing references, as warnings).
+**     that nothing references, as warnings, and the rollups);
+**   - with no drift, the derived facts whose stored energy or carbon differs
+**     from what the power models and intensity give (usage_check_derived.c).
 **
 ** usage_register_check() also registers usage_drop() (usage_drop.c).
 */
 #include <string.h>
 
+#include "usage_check.h"
 #include "usage_register.h"
 #include "usage_schema.h"
 #include "usage_value.h"
@@ -35,19 +38,6 @@ SQLITE_EXTENSION_INIT3
 extern const char *const usage_check_sql[];
 extern const char *const usage_check_sql_file[];
 extern const int usage_check_sql_count;
-
-/* One problem found. */
-typedef struct CheckRow {
-  const char *zSeverity; /* "error" or "warning" (static) */
-  char *zWhat;           /* what is wrong, owned */
-  char *zDetail;         /* the detail, owned */
-} CheckRow;
-
-/* The rows of one scan, gathered by xFilter. */
-typedef struct CheckList {
-  CheckRow *a;
-  int n, nAlloc;
-} CheckList;
 
 typedef struct CheckVtab {
   sqlite3_vtab base; /* base class: must be first */
@@ -74,9 +64,8 @@ static void list_clear(CheckList *p) {
   memset(p, 0, sizeof(*p));
 }
 
-/* Append a row; zWhat and zDetail come from sqlite3_mprintf and are owned
-** by the list from here on (freed on failure too). */
-static int list_add(CheckList *p, const char *zSeverity, char *zWhat,
+/* Append a row (usage_check.h). */
+int usage_check_add(CheckList *p, const char *zSeverity, char *zWhat,
                     char *zDetail) {
   if (zWhat == 0 || zDetail == 0) goto nomem;
   if (p->n == p->nAlloc) {
@@ -106,10 +95,10 @@ static int run_sql_check(sqlite3 *db, const char *zSql, CheckList *pList) {
     rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, &zSql);
     while (rc == SQLITE_OK && pStmt && sqlite3_step(pStmt) == SQLITE_ROW) {
       const char *zSev = (const char *)sqlite3_column_text(pStmt, 0);
-      rc = list_add(pList,
-                    zSev && strcmp(zSev, "warning") == 0 ? "warning" : "error",
-                    sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1)),
-                    sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 2)));
+      rc = usage_check_add(
+          pList, zSev && strcmp(zSev, "warning") == 0 ? "warning" : "error",
+          sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1)),
+          sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 2)));
     }
     if (pStmt) {
       int rc2 = sqlite3_finalize(pStmt);
@@ -137,11 +126,11 @@ static int check_version(sqlite3 *db, CheckList *pList, int *pCurrent) {
   *pCurrent = (rc == SQLITE_OK && v == usage_migration_count);
   if (rc != SQLITE_OK || *pCurrent) return rc;
   if (v == 0) {
-    return list_add(
+    return usage_check_add(
         pList, "error", sqlite3_mprintf("schema_version"),
         sqlite3_mprintf("main has no usage schema; run usage_init()"));
   }
-  return list_add(
+  return usage_check_add(
       pList, "error", sqlite3_mprintf("schema_version"),
       sqlite3_mprintf(
           "main has schema version %lld, usage %s expects "
@@ -224,8 +213,9 @@ static int check_drift(sqlite3 *db, sqlite3 *pRef, CheckList *pList,
     rc = object_diff(db, pRef, pFind, zType, zName, zSql, &zDiff);
     if (rc == SQLITE_OK && zDiff) {
       *pDrift = 1;
-      rc = list_add(pList, "error", sqlite3_mprintf("schema drift"),
-                    sqlite3_mprintf("%s main.%s: %s", zType, zName, zDiff));
+      rc = usage_check_add(
+          pList, "error", sqlite3_mprintf("schema drift"),
+          sqlite3_mprintf("%s main.%s: %s", zType, zName, zDiff));
     }
     sqlite3_free(zDiff);
   }
@@ -293,11 +283,11 @@ static int check_one_rule(sqlite3 *db, const char *zName, const char *zExpr,
     sqlite3_int64 n = sqlite3_column_int64(pStmt, 0);
     rc = SQLITE_OK;
     if (n > 0) {
-      rc =
-          list_add(pList, "error", sqlite3_mprintf("fact_usage %s", zName),
-                   sqlite3_mprintf("%lld row%s break%s it, first usage_id %lld",
-                                   n, n == 1 ? "" : "s", n == 1 ? "s" : "",
-                                   sqlite3_column_int64(pStmt, 1)));
+      rc = usage_check_add(
+          pList, "error", sqlite3_mprintf("fact_usage %s", zName),
+          sqlite3_mprintf("%lld row%s break%s it, first usage_id %lld", n,
+                          n == 1 ? "" : "s", n == 1 ? "s" : "",
+                          sqlite3_column_int64(pStmt, 1)));
     }
   }
   if (rc == SQLITE_DONE) rc = SQLITE_OK;
@@ -394,6 +384,7 @@ static int check_all(sqlite3 *db, CheckList *pList, char **pzErr) {
     if (rc == SQLITE_OK) rc = check_drift(db, pRef, pList, &bDrift);
     if (rc == SQLITE_OK && !bDrift) rc = check_rules(db, pRef, pList);
     if (rc == SQLITE_OK && !bDrift) rc = run_sql_files(db, "rows", pList);
+    if (rc == SQLITE_OK && !bDrift) rc = usage_check_derived(db, pList);
   }
   sqlite3_close(pRef);
   return rc;
