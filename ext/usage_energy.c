@@ -246,74 +246,19 @@ static int energy_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   return SQLITE_OK;
 }
 
-/* xOpen. */
-static int energy_open(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
-  EnergyCursor *pCur = sqlite3_malloc(sizeof(*pCur));
-  (void)pVtab;
-  if (pCur == 0) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  *ppCursor = &pCur->base;
-  return SQLITE_OK;
-}
-
-/* xClose. */
-static int energy_close(sqlite3_vtab_cursor *pCursor) {
-  EnergyCursor *pCur = (EnergyCursor *)pCursor;
-  sqlite3_finalize(pCur->pSelect);
-  sqlite3_free(pCur);
-  return SQLITE_OK;
-}
-
-/* xNext. */
-static int energy_next(sqlite3_vtab_cursor *pCursor) {
-  EnergyCursor *pCur = (EnergyCursor *)pCursor;
-  int rc = sqlite3_step(pCur->pSelect);
-  if (rc == SQLITE_ROW) return SQLITE_OK;
-  pCur->bEof = 1;
-  if (rc == SQLITE_DONE) return SQLITE_OK;
-  return energy_db_error((EnergyVtab *)pCursor->pVtab,
-                         sqlite3_reset(pCur->pSelect));
-}
-
 /* xFilter: start the scan. */
 static int energy_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
                          const char *idxStr, int argc, sqlite3_value **argv) {
-  EnergyCursor *pCur = (EnergyCursor *)pCursor;
   EnergyVtab *p = (EnergyVtab *)pCursor->pVtab;
-  char *zSql;
   int rc;
   (void)idxNum;
   (void)idxStr;
   (void)argc;
   (void)argv;
-  sqlite3_finalize(pCur->pSelect);
-  pCur->pSelect = 0;
-  pCur->bEof = 0;
-  zSql = sqlite3_mprintf(p->pDef->zSelect, p->zSchema, p->zSchema);
-  if (zSql == 0) return SQLITE_NOMEM;
-  rc = sqlite3_prepare_v2(p->db, zSql, -1, &pCur->pSelect, 0);
-  sqlite3_free(zSql);
-  if (rc != SQLITE_OK) return energy_db_error(p, rc);
-  return energy_next(pCursor);
-}
-
-/* xEof. */
-static int energy_eof(sqlite3_vtab_cursor *pCursor) {
-  return ((EnergyCursor *)pCursor)->bEof;
-}
-
-/* xColumn: column i is column i+1 of the SELECT. */
-static int energy_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
-                         int i) {
-  EnergyCursor *pCur = (EnergyCursor *)pCursor;
-  sqlite3_result_value(ctx, sqlite3_column_value(pCur->pSelect, i + 1));
-  return SQLITE_OK;
-}
-
-/* xRowid: the stored row's id. */
-static int energy_rowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
-  *pRowid = sqlite3_column_int64(((EnergyCursor *)pCursor)->pSelect, 0);
-  return SQLITE_OK;
+  rc = usage_rows_prepare(
+      pCursor, p->db, p->pDef->zName,
+      sqlite3_mprintf(p->pDef->zSelect, p->zSchema, p->zSchema));
+  return rc != SQLITE_OK ? rc : usage_rows_next(pCursor);
 }
 
 /* xUpdate: INSERT, DELETE, and UPDATE as a DELETE then an INSERT. */
@@ -366,13 +311,13 @@ static const sqlite3_module energyModule = {
     energy_best_index,  /* xBestIndex */
     energy_disconnect,  /* xDisconnect */
     energy_disconnect,  /* xDestroy */
-    energy_open,        /* xOpen */
-    energy_close,       /* xClose */
+    usage_rows_open,    /* xOpen */
+    usage_rows_close,   /* xClose */
     energy_filter,      /* xFilter */
-    energy_next,        /* xNext */
-    energy_eof,         /* xEof */
-    energy_column,      /* xColumn */
-    energy_rowid,       /* xRowid */
+    usage_rows_next,    /* xNext */
+    usage_rows_eof,     /* xEof */
+    usage_rows_column,  /* xColumn */
+    usage_rows_rowid,   /* xRowid */
     energy_update,      /* xUpdate */
     energy_txn,         /* xBegin */
     energy_sync,        /* xSync */

@@ -16,7 +16,6 @@
 
 typedef struct EnergyDef EnergyDef;
 typedef struct EnergyVtab EnergyVtab;
-typedef struct EnergyCursor EnergyCursor;
 
 /* The statements the write paths run; each "%w" is the schema. */
 enum {
@@ -55,12 +54,6 @@ struct EnergyVtab {
   int64_t tPendLo, tPendHi;       /* wait for re-derivation at xSync */
 };
 
-/* A scan over the rows through one prepared SELECT. */
-struct EnergyCursor {
-  sqlite3_vtab_cursor base; /* base class: must be first */
-  sqlite3_stmt *pSelect;
-  int bEof;
-};
 /* ---- usage_energy.c ----------------------------------------------------- */
 
 /* Report that field zField got a bad value, with why. */

@@ -359,56 +359,22 @@ static int ingest_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   return SQLITE_OK;
 }
 
-/* xOpen. */
-static int ingest_open(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
-  IngestCursor *pCur = sqlite3_malloc(sizeof(*pCur));
-  (void)pVtab;
-  if (pCur == 0) return SQLITE_NOMEM;
-  memset(pCur, 0, sizeof(*pCur));
-  *ppCursor = &pCur->base;
-  return SQLITE_OK;
-}
-
-/* xClose. */
-static int ingest_close(sqlite3_vtab_cursor *pCursor) {
-  IngestCursor *pCur = (IngestCursor *)pCursor;
-  sqlite3_finalize(pCur->pSelect);
-  sqlite3_free(pCur);
-  return SQLITE_OK;
-}
-
-/* xNext: the next row of the SELECT. */
-static int ingest_next(sqlite3_vtab_cursor *pCursor) {
-  IngestCursor *pCur = (IngestCursor *)pCursor;
-  int rc = sqlite3_step(pCur->pSelect);
-  if (rc == SQLITE_ROW) return SQLITE_OK;
-  pCur->bEof = 1;
-  if (rc == SQLITE_DONE) return SQLITE_OK;
-  return ingest_db_error((IngestVtab *)pCursor->pVtab,
-                         sqlite3_reset(pCur->pSelect));
-}
-
 /* xFilter: prepare and start the scan. */
 static int ingest_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
                          const char *idxStr, int argc, sqlite3_value **argv) {
-  IngestCursor *pCur = (IngestCursor *)pCursor;
+  UsageRowCursor *pCur = (UsageRowCursor *)pCursor;
   IngestVtab *p = (IngestVtab *)pCursor->pVtab;
   char *zSql;
   int rc, i, iParam = 0;
   (void)idxStr;
-  sqlite3_finalize(pCur->pSelect);
-  pCur->pSelect = 0;
-  pCur->bEof = 0;
   if (p->pDef->zSelect) {
     zSql = sqlite3_mprintf(p->pDef->zSelect, p->zSchema, p->zSchema, p->zSchema,
                            p->zSchema);
   } else {
     zSql = ingest_select_sql(p->zSchema, idxNum);
   }
-  if (zSql == 0) return SQLITE_NOMEM;
-  rc = sqlite3_prepare_v2(p->db, zSql, -1, &pCur->pSelect, 0);
-  sqlite3_free(zSql);
-  if (rc != SQLITE_OK) return ingest_db_error(p, rc);
+  rc = usage_rows_prepare(pCursor, p->db, p->pDef->zName, zSql);
+  if (rc != SQLITE_OK) return rc;
   for (i = 0; i < argc && rc == SQLITE_OK; i++) {
     rc = sqlite3_bind_value(pCur->pSelect, ++iParam, argv[i]);
   }
@@ -418,26 +384,7 @@ static int ingest_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
     rc = sqlite3_bind_value(pCur->pSelect, ++iParam, argv[argc - 1]);
   }
   if (rc != SQLITE_OK) return ingest_db_error(p, rc);
-  return ingest_next(pCursor);
-}
-
-/* xEof. */
-static int ingest_eof(sqlite3_vtab_cursor *pCursor) {
-  return ((IngestCursor *)pCursor)->bEof;
-}
-
-/* xColumn: column i of the table is column i+1 of the SELECT. */
-static int ingest_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
-                         int i) {
-  IngestCursor *pCur = (IngestCursor *)pCursor;
-  sqlite3_result_value(ctx, sqlite3_column_value(pCur->pSelect, i + 1));
-  return SQLITE_OK;
-}
-
-/* xRowid: the stored row's own id. */
-static int ingest_rowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
-  *pRowid = sqlite3_column_int64(((IngestCursor *)pCursor)->pSelect, 0);
-  return SQLITE_OK;
+  return usage_rows_next(pCursor);
 }
 
 /* xUpdate: INSERT only; a failure inside a transaction dooms it. */
@@ -515,13 +462,13 @@ static const sqlite3_module ingestModule = {
     ingest_best_index,  /* xBestIndex */
     ingest_disconnect,  /* xDisconnect */
     ingest_disconnect,  /* xDestroy */
-    ingest_open,        /* xOpen */
-    ingest_close,       /* xClose */
+    usage_rows_open,    /* xOpen */
+    usage_rows_close,   /* xClose */
     ingest_filter,      /* xFilter */
-    ingest_next,        /* xNext */
-    ingest_eof,         /* xEof */
-    ingest_column,      /* xColumn */
-    ingest_rowid,       /* xRowid */
+    usage_rows_next,    /* xNext */
+    usage_rows_eof,     /* xEof */
+    usage_rows_column,  /* xColumn */
+    usage_rows_rowid,   /* xRowid */
     ingest_update,      /* xUpdate */
     ingest_begin,       /* xBegin */
     ingest_sync,        /* xSync */

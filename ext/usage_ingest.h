@@ -25,7 +25,6 @@
 
 typedef struct IngestDef IngestDef;
 typedef struct IngestVtab IngestVtab;
-typedef struct IngestCursor IngestCursor;
 
 /* The statements the insert paths run, prepared once per table. */
 enum {
@@ -123,13 +122,6 @@ struct IngestVtab {
   DimCache cache;         /* names resolved by the current statement */
   FactBinds binds;        /* what ST_FACT_UPSERT's parameters hold */
   UsageDeriver *pDeriver; /* energy and carbon a row leaves out */
-};
-
-/* A scan over the rows, through one prepared SELECT. */
-struct IngestCursor {
-  sqlite3_vtab_cursor base; /* base class: must be first */
-  sqlite3_stmt *pSelect;    /* the rows */
-  int bEof;                 /* no more rows */
 };
 
 /* What a FactBinds slot knows about its parameter. */

@@ -3,10 +3,12 @@
 **
 **   INSERT INTO usage_ingest(ts, scope) VALUES ('x', 'ada');
 **   -- usage_ingest: invalid timestamp 'x': ...  (set by usage_vtab_error)
+**   SELECT * FROM usage_users;  -- read back through a UsageRowCursor
 **
 ** See usage_vtab.h.
 */
 #include <stdarg.h>
+#include <string.h>
 
 #include "usage_vtab.h"
 SQLITE_EXTENSION_INIT3
@@ -43,5 +45,64 @@ int usage_vtab_stmt(sqlite3_vtab *pVtab, sqlite3 *db, const char *zTable,
     if (rc != SQLITE_OK) return usage_vtab_db_error(pVtab, db, zTable, rc);
   }
   *ppStmt = *ppSlot;
+  return SQLITE_OK;
+}
+
+int usage_rows_open(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+  UsageRowCursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  (void)pVtab;
+  if (pCur == 0) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  *ppCursor = &pCur->base;
+  return SQLITE_OK;
+}
+
+int usage_rows_close(sqlite3_vtab_cursor *pCursor) {
+  UsageRowCursor *pCur = (UsageRowCursor *)pCursor;
+  sqlite3_finalize(pCur->pSelect);
+  sqlite3_free(pCur);
+  return SQLITE_OK;
+}
+
+int usage_rows_prepare(sqlite3_vtab_cursor *pCursor, sqlite3 *db,
+                       const char *zTable, char *zSql) {
+  UsageRowCursor *pCur = (UsageRowCursor *)pCursor;
+  int rc;
+  sqlite3_finalize(pCur->pSelect);
+  pCur->pSelect = 0;
+  pCur->bEof = 0;
+  pCur->db = db;
+  pCur->zTable = zTable;
+  if (zSql == 0) return SQLITE_NOMEM;
+  rc = sqlite3_prepare_v2(db, zSql, -1, &pCur->pSelect, 0);
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK)
+    return usage_vtab_db_error(pCursor->pVtab, db, zTable, rc);
+  return SQLITE_OK;
+}
+
+int usage_rows_next(sqlite3_vtab_cursor *pCursor) {
+  UsageRowCursor *pCur = (UsageRowCursor *)pCursor;
+  int rc = sqlite3_step(pCur->pSelect);
+  if (rc == SQLITE_ROW) return SQLITE_OK;
+  pCur->bEof = 1;
+  if (rc == SQLITE_DONE) return SQLITE_OK;
+  return usage_vtab_db_error(pCursor->pVtab, pCur->db, pCur->zTable,
+                             sqlite3_reset(pCur->pSelect));
+}
+
+int usage_rows_eof(sqlite3_vtab_cursor *pCursor) {
+  return ((UsageRowCursor *)pCursor)->bEof;
+}
+
+int usage_rows_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
+                      int i) {
+  UsageRowCursor *pCur = (UsageRowCursor *)pCursor;
+  sqlite3_result_value(ctx, sqlite3_column_value(pCur->pSelect, i + 1));
+  return SQLITE_OK;
+}
+
+int usage_rows_rowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+  *pRowid = sqlite3_column_int64(((UsageRowCursor *)pCursor)->pSelect, 0);
   return SQLITE_OK;
 }
