@@ -69,8 +69,7 @@ static const char *const azRollSql[BK_NROLL] = {
     "SELECT usage__buckets_roll(?4, month, key_id, samples, " USAGE_SUM_LIST
     "0) FROM \"%w\".usage_rollup_month WHERE scope = ?1 AND month >= ?2 AND "
     "month < ?3",
-    "SELECT value FROM \"%w\".usage_meta WHERE key = '" USAGE_ROLLUP_TZ_KEY
-    "'",
+    "SELECT value FROM \"%w\".usage_meta WHERE key = '" USAGE_ROLLUP_TZ_KEY "'",
 };
 
 /* The first instant of the local day after the one starting at t. */
@@ -121,11 +120,6 @@ static int plan_days(BkPlan *pPlan, int64_t tFrom, int64_t tTo,
   return rc;
 }
 
-/* Local months of the plan's zone: the start of the one after t's, and
-** the first instant of t's. */
-#define month_after(t) usage_rollup_month_after(pPlan->pZone, (t))
-#define month_floor(t) usage_rollup_month_floor(pPlan->pZone, (t))
-
 /* The first dirty day at or after t, or INT64_MAX. */
 static int64_t next_dirty(const int64_t *aDirty, int nDirty, int64_t t) {
   int i;
@@ -140,21 +134,22 @@ static int64_t next_dirty(const int64_t *aDirty, int nDirty, int64_t t) {
 ** piece, and a month that is cut or holds a dirty day by days. */
 static int plan_months(BkPlan *pPlan, int64_t tLo, int64_t tHi,
                        const int64_t *aDirty, int nDirty) {
+  const UsageZone *pZ = pPlan->pZone;
   int64_t t = tLo;
   int rc = SQLITE_OK;
   while (t < tHi && rc == SQLITE_OK) {
     int64_t tNext;
-    if (month_floor(t) == t) {
-      int64_t tStop = month_floor(tHi);
+    if (usage_rollup_month_floor(pZ, t) == t) {
+      int64_t tStop = usage_rollup_month_floor(pZ, tHi);
       int64_t tDirty = next_dirty(aDirty, nDirty, t);
-      if (tDirty < tStop) tStop = month_floor(tDirty);
+      if (tDirty < tStop) tStop = usage_rollup_month_floor(pZ, tDirty);
       if (tStop > t) {
         rc = plan_add(pPlan, BK_ROLL_MONTH, t, tStop);
         t = tStop;
         continue;
       }
     }
-    tNext = month_after(month_floor(t));
+    tNext = usage_rollup_month_after(pZ, usage_rollup_month_floor(pZ, t));
     if (tNext > tHi) tNext = tHi;
     rc = plan_days(pPlan, t, tNext, aDirty, nDirty);
     t = tNext;
@@ -188,10 +183,6 @@ static int plan_level(const BkCursor *c, const UsageZone *pZ) {
   return BK_ROLL_RAW;
 }
 
-/* Floor and ceiling of t to a local midnight of the plan's zone. */
-#define day_floor(t) usage_rollup_day_floor(pPlan->pZone, (t))
-#define day_ceil(t) usage_rollup_day_ceil(pPlan->pZone, (t))
-
 /* The first instant of the first local day, the bound of an open start. */
 static int64_t first_day(const UsageZone *pZ) {
   return usage_rollup_day_ceil(pZ, USAGE_TS_MIN);
@@ -200,8 +191,10 @@ static int64_t first_day(const UsageZone *pZ) {
 /* Plan [tStart, tEnd) given the watermark tMark and the dirty days. */
 static int plan_build(BkPlan *pPlan, int eLevel, int64_t tStart, int64_t tEnd,
                       int64_t tMark, const int64_t *aDirty, int nDirty) {
-  int64_t tLo = tStart == INT64_MIN ? first_day(pPlan->pZone) : day_ceil(tStart);
-  int64_t tHi = tEnd == INT64_MAX ? tMark : day_floor(tEnd);
+  const UsageZone *pZ = pPlan->pZone;
+  int64_t tLo =
+      tStart == INT64_MIN ? first_day(pZ) : usage_rollup_day_ceil(pZ, tStart);
+  int64_t tHi = tEnd == INT64_MAX ? tMark : usage_rollup_day_floor(pZ, tEnd);
   int rc = SQLITE_OK;
   if (tHi > tMark) tHi = tMark;
   if (tLo >= tHi) return plan_add(pPlan, BK_ROLL_RAW, tStart, tEnd);
@@ -294,8 +287,7 @@ static void day_text(int64_t t, char *z) {
 }
 
 /* Append local day start t to the sorted dirty list, unless it is there. */
-static int dirty_add(int64_t **paDirty, int *pnDirty, int *pnAlloc,
-                     int64_t t) {
+static int dirty_add(int64_t **paDirty, int *pnDirty, int *pnAlloc, int64_t t) {
   if (*pnDirty > 0 && (*paDirty)[*pnDirty - 1] >= t) return SQLITE_OK;
   if (*pnDirty >= *pnAlloc) {
     int64_t *aNew;
@@ -520,7 +512,6 @@ int bk_rollup_rows(BkVtab *p, BkCursor *c) {
   int64_t tStart, tEnd, tMark = INT64_MIN, *aDirty = 0;
   int nDirty = 0, rc;
   BkPlan plan = {0, 0, 0, 0};
-  BkPlan *pPlan = &plan;
   memset(p->pStats, 0, sizeof(*p->pStats));
   c->scan.nRow = 0;
   query_bounds(c, &tStart, &tEnd);
@@ -529,8 +520,10 @@ int bk_rollup_rows(BkVtab *p, BkCursor *c) {
   if (rc == SQLITE_DONE) rc = SQLITE_OK;
   if (eLevel != BK_ROLL_RAW) rc = read_mark(p, plan.pZone, zScope, &tMark);
   if (rc == SQLITE_OK && tMark != INT64_MIN) {
-    int64_t tLo = tStart == INT64_MIN ? first_day(plan.pZone) : day_ceil(tStart);
-    int64_t tHi = tEnd < tMark ? day_floor(tEnd) : tMark;
+    const UsageZone *pZ = plan.pZone;
+    int64_t tLo =
+        tStart == INT64_MIN ? first_day(pZ) : usage_rollup_day_ceil(pZ, tStart);
+    int64_t tHi = tEnd < tMark ? usage_rollup_day_floor(pZ, tEnd) : tMark;
     if (tLo < tHi) {
       rc = read_dirty(p, plan.pZone, zScope, tLo, tHi, &aDirty, &nDirty);
     }

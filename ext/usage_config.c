@@ -80,10 +80,11 @@ static int value_check(sqlite3_context *ctx, int i, sqlite3_value *v) {
     } else if (i == I_ROLLUP_TZ) {
       if (usage_rollup_tz_is_utc(z, n) || usage_zone_find(z, n) >= 0) return 0;
       zRepr = usage_value_repr(v);
-      usage_result_error(ctx, zRepr ? sqlite3_mprintf("usage_config: rollup_tz: "
-                                                      "unknown time zone %s",
-                                                      zRepr)
-                                    : 0);
+      usage_result_error(ctx, zRepr
+                                  ? sqlite3_mprintf("usage_config: rollup_tz: "
+                                                    "unknown time zone %s",
+                                                    zRepr)
+                                  : 0);
       sqlite3_free(zRepr);
       return 1;
     } else {

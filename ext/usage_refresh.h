@@ -88,9 +88,9 @@ struct RfScan {
   int nCell, nCellAlloc;
   char (*azDay)[RF_DAY_LEN + 1]; /* the days seen, in order */
   int nDay, nDayAlloc;
-  int rc;     /* first error of the scan */
-  char *zErr; /* its message, from sqlite3_mprintf */
-  const UsageZone *pZone;    /* the rollups' zone (NULL: UTC) */
+  int rc;                     /* first error of the scan */
+  char *zErr;                 /* its message, from sqlite3_mprintf */
+  const UsageZone *pZone;     /* the rollups' zone (NULL: UTC) */
   int64_t tDayStart, tDayEnd; /* with pZone: the last day's instants */
 };
 

@@ -85,8 +85,7 @@ int64_t usage_rollup_day_ceil(const UsageZone *pZ, int64_t t) {
 }
 
 /* The local date (y, m) of instant t. */
-static void local_month(const UsageZone *pZ, int64_t t, int64_t *pY,
-                        int *pM) {
+static void local_month(const UsageZone *pZ, int64_t t, int64_t *pY, int *pM) {
   int d;
   usage_civil_from_days(usage_rollup_day_of(pZ, t), pY, pM, &d);
 }
