@@ -8,8 +8,12 @@
 **   SELECT * FROM usage_rollup_status;    -- watermark, dirty days, rows
 **
 ** The rollup tables of migration 3 (sql/migrations/003_rollups.sql) hold
-** per scope, UTC day or month and key the row count and the sum of each
-** amount, for the days before the scope's watermark. A call, for each scope
+** per scope, day or month and key the row count and the sum of each
+** amount, for the days before the scope's watermark. Days and months are
+** UTC, or local ones of the zone usage_config('rollup_tz') names
+** (usage_rollup_zone.h): a dirty mark then names a UTC day, and the local
+** days overlapping it are recomputed; the watermark is the canonical ts
+** of the local midnight it stands for. A call, for each scope
 ** in turn and within its budget of max_days day rollups:
 **   1. recomputes every day marked in usage_rollup_dirty, oldest first,
 **      from the fact_usage rows of that day, and clears its mark;

@@ -126,8 +126,10 @@ int usage_rollup_mark_day(const UsageZone *pZ, const char *z, int64_t *pD) {
   int n = (int)strlen(z);
   int64_t t;
   const char *zWhy;
-  if (n == 10) {
-    if (usage_time_parse(z, 10, &t, &zWhy)) return 1;
+  /* Each zone writes one form: a day text in UTC, a ts in a zone. A mark
+  ** of the other form was written in another zone. */
+  if (pZ == 0) {
+    if (n != 10 || usage_time_parse(z, 10, &t, &zWhy)) return 1;
   } else if (n != USAGE_TS_LEN || usage_time_parse_canonical(z, n, &t)) {
     return 1;
   }

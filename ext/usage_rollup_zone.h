@@ -56,9 +56,11 @@ void usage_rollup_day_text(int64_t d, char *zOut);
 ** zOut holds USAGE_TS_LEN + 1 bytes. */
 void usage_rollup_mark_text(const UsageZone *pZ, int64_t d, char *zOut);
 
-/* The day number a watermark text stands for; 1 when it is neither form
-** or not the start of a local day of the zone (nothing is then served
-** from the rollups, and the next refresh rebuilds them). */
+/* The day number a watermark text stands for; 1 when it is not the form
+** usage_rollup_mark_text() writes for the zone, or not the start of a
+** local day there: it was written in another zone (by a tool that changed
+** usage_meta directly), so nothing is served from the rollups and the next
+** refresh rebuilds them. */
 int usage_rollup_mark_day(const UsageZone *pZ, const char *z, int64_t *pD);
 
 #endif /* USAGE_ROLLUP_ZONE_H */
