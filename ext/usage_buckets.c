@@ -365,6 +365,8 @@ static int bk_disconnect(sqlite3_vtab *pVtab) {
   for (i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
   for (i = 0; i < BK_NSCAN; i++) sqlite3_finalize(p->aScan[i]);
   for (i = 0; i < BK_NROLL; i++) sqlite3_finalize(p->aRoll[i]);
+  sqlite3_free(p->zRollTz);
+  sqlite3_free(p->pRollZone);
   sqlite3_free(p->zSchema);
   sqlite3_free(p);
   return SQLITE_OK;

@@ -23,6 +23,7 @@
 #include "usage_amounts.h"
 #include "usage_hash.h"
 #include "usage_local.h"
+#include "usage_rollup_zone.h"
 #include "usage_time.h"
 #include "usage_value.h"
 #include "usage_vtab.h"
@@ -112,7 +113,14 @@ _Static_assert(USAGE_SCOPE_ADA == 0 && USAGE_SCOPE_GROUP == 4 &&
 
 /* The rollup reads a table prepares once (usage_buckets_rollup.c), and
 ** the sources of a planned piece of a query. */
-enum { BK_ROLL_STATE, BK_ROLL_DIRTY, BK_ROLL_DAYS, BK_ROLL_MONTHS, BK_NROLL };
+enum {
+  BK_ROLL_STATE,
+  BK_ROLL_DIRTY,
+  BK_ROLL_DAYS,
+  BK_ROLL_MONTHS,
+  BK_ROLL_TZ,
+  BK_NROLL
+};
 enum { BK_ROLL_RAW, BK_ROLL_DAY, BK_ROLL_MONTH };
 
 /* How the last query on a connection was served: usage_buckets_stats(). */
@@ -145,6 +153,8 @@ struct BkVtab {
   int aScanKey[BK_NSCAN];        /* ... their scan key */
   int iScanVictim;               /* which one a new scan replaces */
   sqlite3_stmt *aRoll[BK_NROLL]; /* rollup reads, prepared on first use */
+  char *zRollTz;                 /* rollup_tz last read, or NULL ... */
+  UsageZone *pRollZone;          /* ... and its zone (NULL: UTC) */
   BkStats *pStats;               /* the connection's, the module's pAux */
 };
 
@@ -186,8 +196,8 @@ struct BkArgs {
   int eScope;                       /* a UsageScope */
   UsageWidth w;                     /* bucket width */
   int64_t iOrigin;                  /* bucket origin (an instant) */
-  UsageZone *pZone;                 /* tz; NULL for UTC. Rollups are UTC, so
-                                    ** any zone here needs the raw scan */
+  UsageZone *pZone;                 /* tz; NULL for UTC. Rollups serve
+                                    ** only the zone of rollup_tz */
   UsageLocalWidth lw;               /* w, origin and zone: the bucket of a
                                     ** ts is usage_local_bucket(&lw, ...) */
   int bFill;                        /* fill = 'zero' */

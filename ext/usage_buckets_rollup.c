@@ -8,16 +8,19 @@
 ** Plans one query across the rollup tables of migration 3 and the raw rows
 ** of fact_usage, and feeds the same cells the raw scan feeds
 ** (usage_buckets_scan.c), so order, fill, key filters, joins and errors
-** are those of the raw path. The rollups hold whole UTC days and months
-** before the scope's watermark (sql/migrations/003_rollups.sql):
-**   * widths of whole days at an origin on midnight ('day', '7 days',
-**     'week' at the Monday origin) read day rollups;
+** are those of the raw path. The rollups hold whole local days and months
+** of the reporting zone (usage_config('rollup_tz'), UTC by default) before
+** the scope's watermark (sql/migrations/003_rollups.sql). A query in that
+** zone (no tz when it is UTC) is planned from them:
+**   * widths of whole days at an origin on a local midnight ('day',
+**     '7 days', 'week' at the Monday origin) read day rollups;
 **   * calendar widths ('month', 'quarter', 'year') read month rollups, and
 **     day rollups for a month that has a dirty day or is cut by the range;
 **   * the raw rows serve everything else: widths under a day or origins off
 **     midnight (the whole query), a start or end inside a day (that part of
-**     the day), dirty days, and everything from the watermark on. A query
-**     in a time zone other than UTC must also take the raw path.
+**     the day), dirty days, and everything from the watermark on. A dirty
+**     mark names a UTC day: each local day that overlaps it is read raw.
+** A query in any other zone takes the raw path whole.
 ** A day's rollup sums its rows in the raw scan's order, so a one-day bucket
 ** has the same bits either way; wider buckets add day or month partials,
 ** which is exact on amounts that are binary fractions and within rounding
@@ -48,10 +51,11 @@ typedef struct BkPiece {
   int64_t tFrom, tTo;
 } BkPiece;
 
-/* The pieces of one query, in time order. */
+/* The pieces of one query, in time order, and the rollups' zone. */
 typedef struct BkPlan {
   BkPiece *a;
   int n, nAlloc;
+  const UsageZone *pZone; /* NULL: UTC */
 } BkPlan;
 
 /* Their SQL; each "%w" is the schema. */
@@ -65,7 +69,13 @@ static const char *const azRollSql[BK_NROLL] = {
     "SELECT usage__buckets_roll(?4, month, key_id, samples, " USAGE_SUM_LIST
     "0) FROM \"%w\".usage_rollup_month WHERE scope = ?1 AND month >= ?2 AND "
     "month < ?3",
+    "SELECT value FROM \"%w\".usage_meta WHERE key = '" USAGE_ROLLUP_TZ_KEY "'",
 };
+
+/* The first instant of the local day after the one starting at t. */
+static int64_t day_next(const UsageZone *pZ, int64_t t) {
+  return usage_rollup_day_start(pZ, usage_rollup_day_of(pZ, t) + 1);
+}
 
 /* ---- planning ---------------------------------------------------------- */
 
@@ -93,7 +103,7 @@ static int plan_add(BkPlan *pPlan, int eSource, int64_t tFrom, int64_t tTo) {
 }
 
 /* The day rollups of [tFrom, tTo), whole days, with each dirty day (of the
-** sorted aDirty[0..nDirty), day starts) read raw instead. */
+** sorted aDirty[0..nDirty), local day starts) read raw instead. */
 static int plan_days(BkPlan *pPlan, int64_t tFrom, int64_t tTo,
                      const int64_t *aDirty, int nDirty) {
   int i, rc = SQLITE_OK;
@@ -101,29 +111,13 @@ static int plan_days(BkPlan *pPlan, int64_t tFrom, int64_t tTo,
     if (aDirty[i] < tFrom || aDirty[i] >= tTo) continue;
     rc = plan_add(pPlan, BK_ROLL_DAY, tFrom, aDirty[i]);
     if (rc == SQLITE_OK) {
-      rc = plan_add(pPlan, BK_ROLL_RAW, aDirty[i], aDirty[i] + BK_DAY);
+      rc = plan_add(pPlan, BK_ROLL_RAW, aDirty[i],
+                    day_next(pPlan->pZone, aDirty[i]));
     }
-    tFrom = aDirty[i] + BK_DAY;
+    tFrom = day_next(pPlan->pZone, aDirty[i]);
   }
   if (rc == SQLITE_OK) rc = plan_add(pPlan, BK_ROLL_DAY, tFrom, tTo);
   return rc;
-}
-
-/* The start of the month after the one starting at t (a month start). */
-static int64_t month_after(int64_t t) {
-  int64_t y;
-  int m, d;
-  usage_civil_from_days(t / BK_DAY, &y, &m, &d);
-  if (m == 12) return usage_days_from_civil(y + 1, 1, 1) * BK_DAY;
-  return usage_days_from_civil(y, m + 1, 1) * BK_DAY;
-}
-
-/* The first instant of the month holding the day starting at t. */
-static int64_t month_floor(int64_t t) {
-  int64_t y;
-  int m, d;
-  usage_civil_from_days(t / BK_DAY, &y, &m, &d);
-  return usage_days_from_civil(y, m, 1) * BK_DAY;
 }
 
 /* The first dirty day at or after t, or INT64_MAX. */
@@ -140,21 +134,22 @@ static int64_t next_dirty(const int64_t *aDirty, int nDirty, int64_t t) {
 ** piece, and a month that is cut or holds a dirty day by days. */
 static int plan_months(BkPlan *pPlan, int64_t tLo, int64_t tHi,
                        const int64_t *aDirty, int nDirty) {
+  const UsageZone *pZ = pPlan->pZone;
   int64_t t = tLo;
   int rc = SQLITE_OK;
   while (t < tHi && rc == SQLITE_OK) {
     int64_t tNext;
-    if (month_floor(t) == t) {
-      int64_t tStop = month_floor(tHi);
+    if (usage_rollup_month_floor(pZ, t) == t) {
+      int64_t tStop = usage_rollup_month_floor(pZ, tHi);
       int64_t tDirty = next_dirty(aDirty, nDirty, t);
-      if (tDirty < tStop) tStop = month_floor(tDirty);
+      if (tDirty < tStop) tStop = usage_rollup_month_floor(pZ, tDirty);
       if (tStop > t) {
         rc = plan_add(pPlan, BK_ROLL_MONTH, t, tStop);
         t = tStop;
         continue;
       }
     }
-    tNext = month_after(month_floor(t));
+    tNext = usage_rollup_month_after(pZ, usage_rollup_month_floor(pZ, t));
     if (tNext > tHi) tNext = tHi;
     rc = plan_days(pPlan, t, tNext, aDirty, nDirty);
     t = tNext;
@@ -162,33 +157,44 @@ static int plan_months(BkPlan *pPlan, int64_t tLo, int64_t tHi,
   return rc;
 }
 
+/* The query's zone, with a zone named 'UTC' as NULL. */
+static const UsageZone *query_zone(const BkCursor *c) {
+  const UsageZone *pZ = c->arg.pZone;
+  const char *z = pZ ? usage_zone_name(pZ->iZone) : 0;
+  return z && usage_rollup_tz_is_utc(z, (int)strlen(z)) ? 0 : pZ;
+}
+
 /* Which rollup level can serve this query's buckets: BK_ROLL_DAY, _MONTH,
-** or BK_ROLL_RAW when none can. The rollups hold UTC days: a query in a
-** time zone other than UTC (once BkArgs has one) must return BK_ROLL_RAW
-** here. */
-static int plan_level(const BkCursor *c) {
+** or BK_ROLL_RAW when none can. The rollups hold the local days of zone
+** pZ (NULL: UTC): a query in another zone is read raw, and so is one whose
+** buckets are not whole local days or months there. */
+static int plan_level(const BkCursor *c, const UsageZone *pZ) {
   const UsageWidth *pW = &c->arg.w;
-  if (c->arg.pZone) return BK_ROLL_RAW; /* rollups are UTC days and months */
-  if (c->arg.iOrigin % BK_DAY != 0) return BK_ROLL_RAW;
+  const UsageZone *pQ = query_zone(c);
+  if (pQ != pZ && (pQ == 0 || pZ == 0 || pQ->iZone != pZ->iZone)) {
+    return BK_ROLL_RAW;
+  }
+  if (usage_rollup_day_floor(pZ, c->arg.iOrigin) != c->arg.iOrigin) {
+    return BK_ROLL_RAW;
+  }
   if (pW->eKind == USAGE_WIDTH_MONTHS) return BK_ROLL_MONTH;
+  if (pZ && !c->arg.lw.bCalendar) return BK_ROLL_RAW;
   if (pW->n % BK_DAY == 0) return BK_ROLL_DAY;
   return BK_ROLL_RAW;
 }
 
-/* Floor and ceiling of t to a midnight. */
-static int64_t day_floor(int64_t t) {
-  return (t / BK_DAY - (t % BK_DAY < 0)) * BK_DAY;
-}
-static int64_t day_ceil(int64_t t) {
-  int64_t f = day_floor(t);
-  return f == t ? t : f + BK_DAY;
+/* The first instant of the first local day, the bound of an open start. */
+static int64_t first_day(const UsageZone *pZ) {
+  return usage_rollup_day_ceil(pZ, USAGE_TS_MIN);
 }
 
 /* Plan [tStart, tEnd) given the watermark tMark and the dirty days. */
 static int plan_build(BkPlan *pPlan, int eLevel, int64_t tStart, int64_t tEnd,
                       int64_t tMark, const int64_t *aDirty, int nDirty) {
-  int64_t tLo = tStart == INT64_MIN ? USAGE_TS_MIN : day_ceil(tStart);
-  int64_t tHi = tEnd == INT64_MAX ? tMark : day_floor(tEnd);
+  const UsageZone *pZ = pPlan->pZone;
+  int64_t tLo =
+      tStart == INT64_MIN ? first_day(pZ) : usage_rollup_day_ceil(pZ, tStart);
+  int64_t tHi = tEnd == INT64_MAX ? tMark : usage_rollup_day_floor(pZ, tEnd);
   int rc = SQLITE_OK;
   if (tHi > tMark) tHi = tMark;
   if (tLo >= tHi) return plan_add(pPlan, BK_ROLL_RAW, tStart, tEnd);
@@ -217,8 +223,10 @@ static int roll_stmt(BkVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
 }
 
 /* The scope's watermark as unix seconds, or INT64_MIN when nothing is
-** built (or there are no rollup tables). */
-static int read_mark(BkVtab *p, const char *zScope, int64_t *pMark) {
+** built (or there are no rollup tables, or it is not a local midnight of
+** zone pZ). */
+static int read_mark(BkVtab *p, const UsageZone *pZ, const char *zScope,
+                     int64_t *pMark) {
   sqlite3_stmt *pStmt;
   int rc = roll_stmt(p, BK_ROLL_STATE, &pStmt), rcStep;
   *pMark = INT64_MIN;
@@ -229,13 +237,45 @@ static int read_mark(BkVtab *p, const char *zScope, int64_t *pMark) {
   rcStep = sqlite3_step(pStmt);
   if (rcStep == SQLITE_ROW && sqlite3_column_type(pStmt, 0) == SQLITE_TEXT) {
     const char *z = (const char *)sqlite3_column_text(pStmt, 0);
-    int64_t t;
-    const char *zWhy;
-    if (z && strlen(z) == 10 && usage_time_parse(z, 10, &t, &zWhy) == 0) {
-      *pMark = t;
+    int64_t d;
+    if (z && usage_rollup_mark_day(pZ, z, &d) == 0) {
+      *pMark = usage_rollup_day_start(pZ, d);
     }
   }
   return bk_stmt_done(p, pStmt, rcStep);
+}
+
+/* The rollups' zone, rollup_tz, into *ppZone (NULL: UTC), decoded once
+** per name; SQLITE_DONE when the rollups cannot serve (no usage_meta, or
+** a name that is no zone). */
+static int roll_zone(BkVtab *p, const UsageZone **ppZone) {
+  sqlite3_stmt *pStmt;
+  int rc = roll_stmt(p, BK_ROLL_TZ, &pStmt), rcStep;
+  char *zName;
+  *ppZone = 0;
+  if (rc != SQLITE_OK) return rc;
+  rcStep = sqlite3_step(pStmt);
+  zName = sqlite3_mprintf(
+      "%s", rcStep == SQLITE_ROW && sqlite3_column_type(pStmt, 0) == SQLITE_TEXT
+                ? (const char *)sqlite3_column_text(pStmt, 0)
+                : USAGE_ROLLUP_TZ_UTC);
+  rc = bk_stmt_done(p, pStmt, rcStep);
+  if (rc == SQLITE_OK && zName == 0) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_OK && (p->zRollTz == 0 || strcmp(p->zRollTz, zName))) {
+    sqlite3_free(p->zRollTz);
+    sqlite3_free(p->pRollZone);
+    p->pRollZone = 0;
+    p->zRollTz = 0;
+    rc = usage_rollup_zone_open(zName, &p->pRollZone);
+    if (rc == SQLITE_OK) {
+      p->zRollTz = zName;
+      zName = 0;
+    }
+    if (rc == SQLITE_ERROR) rc = SQLITE_DONE;
+  }
+  sqlite3_free(zName);
+  *ppZone = p->pRollZone;
+  return rc;
 }
 
 /* The day text of t into z (11 bytes). */
@@ -246,9 +286,26 @@ static void day_text(int64_t t, char *z) {
   z[10] = 0;
 }
 
-/* The dirty days of the scope in [tLo, tHi), sorted, as day starts. */
-static int read_dirty(BkVtab *p, const char *zScope, int64_t tLo, int64_t tHi,
-                      int64_t **paDirty, int *pnDirty) {
+/* Append local day start t to the sorted dirty list, unless it is there. */
+static int dirty_add(int64_t **paDirty, int *pnDirty, int *pnAlloc, int64_t t) {
+  if (*pnDirty > 0 && (*paDirty)[*pnDirty - 1] >= t) return SQLITE_OK;
+  if (*pnDirty >= *pnAlloc) {
+    int64_t *aNew;
+    *pnAlloc = *pnAlloc ? *pnAlloc * 2 : 16;
+    aNew =
+        sqlite3_realloc64(*paDirty, (sqlite3_uint64)*pnAlloc * sizeof(int64_t));
+    if (aNew == 0) return SQLITE_NOMEM;
+    *paDirty = aNew;
+  }
+  (*paDirty)[(*pnDirty)++] = t;
+  return SQLITE_OK;
+}
+
+/* The local days of zone pZ in or around [tLo, tHi) that overlap a dirty
+** UTC day of the scope, sorted, as day starts. */
+static int read_dirty(BkVtab *p, const UsageZone *pZ, const char *zScope,
+                      int64_t tLo, int64_t tHi, int64_t **paDirty,
+                      int *pnDirty) {
   sqlite3_stmt *pStmt;
   char zLo[11], zHi[11];
   int rc = roll_stmt(p, BK_ROLL_DIRTY, &pStmt), rcStep, nAlloc = 0;
@@ -256,7 +313,7 @@ static int read_dirty(BkVtab *p, const char *zScope, int64_t tLo, int64_t tHi,
   *pnDirty = 0;
   if (rc != SQLITE_OK) return rc;
   day_text(tLo, zLo);
-  day_text(tHi, zHi);
+  day_text(tHi + BK_DAY - 1, zHi);
   rc = sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 2, zLo, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 3, zHi, -1, SQLITE_STATIC);
@@ -268,18 +325,15 @@ static int read_dirty(BkVtab *p, const char *zScope, int64_t tLo, int64_t tHi,
     if (z == 0 || strlen(z) != 10 || usage_time_parse(z, 10, &t, &zWhy)) {
       continue; /* not a day: nothing of it is served from a rollup */
     }
-    if (*pnDirty >= nAlloc) {
-      int64_t *aNew;
-      nAlloc = nAlloc ? nAlloc * 2 : 16;
-      aNew =
-          sqlite3_realloc64(*paDirty, (sqlite3_uint64)nAlloc * sizeof(int64_t));
-      if (aNew == 0) {
-        sqlite3_reset(pStmt);
-        return SQLITE_NOMEM;
-      }
-      *paDirty = aNew;
+    rc = dirty_add(paDirty, pnDirty, &nAlloc, usage_rollup_day_floor(pZ, t));
+    if (rc == SQLITE_OK) {
+      rc = dirty_add(paDirty, pnDirty, &nAlloc,
+                     usage_rollup_day_floor(pZ, t + BK_DAY - 1));
     }
-    (*paDirty)[(*pnDirty)++] = t;
+    if (rc != SQLITE_OK) {
+      sqlite3_reset(pStmt);
+      return rc;
+    }
   }
   return bk_stmt_done(p, pStmt, rcStep);
 }
@@ -301,16 +355,14 @@ static int roll_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
     memcpy(zDay, z, n);
     if (n == 7) memcpy(zDay + 7, "-01", 4);
     if (usage_time_parse(zDay, 10, &t, &zWhy)) return SQLITE_CORRUPT_VTAB;
+    /* The period's first instant in the zone (the rollups' and the query's) */
+    t = usage_rollup_day_start(c->arg.pZone, t / BK_DAY);
     memcpy(c->scan.zScanTs, z, n);
     c->scan.zScanTs[n] = 0;
     if (t < c->scan.iScanBucket || t >= c->scan.iScanNext) {
-      if (usage_bucket_start(&c->arg.w, c->arg.iOrigin, t,
-                             &c->scan.iScanBucket)) {
+      if (usage_local_bucket(&c->arg.lw, t, &c->scan.iScanBucket,
+                             &c->scan.iScanNext)) {
         return SQLITE_RANGE; /* the raw path says which ts */
-      }
-      if (usage_bucket_next(&c->arg.w, c->scan.iScanBucket,
-                            &c->scan.iScanNext)) {
-        c->scan.iScanNext = INT64_MAX;
       }
       c->scan.iScanSerial++;
     }
@@ -367,9 +419,10 @@ static void roll_final(sqlite3_context *ctx) {
   sqlite3_result_null(ctx);
 }
 
-/* Feed the rollup rows of [tFrom, tTo) (whole days or months) to cells. */
-static int roll_read(BkVtab *p, BkCursor *c, int eSource, const char *zScope,
-                     int64_t tFrom, int64_t tTo) {
+/* Feed the rollup rows of [tFrom, tTo) (whole local days or months of
+** zone pZ) to cells. */
+static int roll_read(BkVtab *p, BkCursor *c, const UsageZone *pZ, int eSource,
+                     const char *zScope, int64_t tFrom, int64_t tTo) {
   sqlite3_stmt *pStmt;
   char zFrom[11], zTo[11];
   int rc = roll_stmt(p, eSource == BK_ROLL_DAY ? BK_ROLL_DAYS : BK_ROLL_MONTHS,
@@ -377,8 +430,8 @@ static int roll_read(BkVtab *p, BkCursor *c, int eSource, const char *zScope,
   int rcStep, nLen = eSource == BK_ROLL_DAY ? 10 : 7;
   if (rc == SQLITE_DONE) return SQLITE_ERROR;
   if (rc != SQLITE_OK) return rc;
-  day_text(tFrom, zFrom);
-  day_text(tTo, zTo);
+  usage_rollup_day_text(usage_rollup_day_of(pZ, tFrom), zFrom);
+  usage_rollup_day_text(usage_rollup_day_of(pZ, tTo), zTo);
   zFrom[nLen] = zTo[nLen] = 0;
   bk_scan_restart(c);
   c->scan.nRoll = 0;
@@ -421,7 +474,8 @@ static int plan_run(BkVtab *p, BkCursor *c, const BkPlan *pPlan,
       rc = bk_scan_rows(p, c, bound_text(pP->tFrom, zFrom),
                         bound_text(pP->tTo, zTo));
     } else {
-      rc = roll_read(p, c, pP->eSource, zScope, pP->tFrom, pP->tTo);
+      rc = roll_read(p, c, pPlan->pZone, pP->eSource, zScope, pP->tFrom,
+                     pP->tTo);
     }
   }
   return rc;
@@ -454,18 +508,25 @@ int bk_rollup_rows(BkVtab *p, BkCursor *c) {
                            : usage_scope_name(c->arg.eScope);
   const char *zFrom = c->arg.bStart ? c->arg.zFrom : 0;
   const char *zTo = c->arg.bEnd ? c->arg.zTo : 0;
-  int eLevel = plan_level(c);
+  int eLevel = BK_ROLL_RAW;
   int64_t tStart, tEnd, tMark = INT64_MIN, *aDirty = 0;
-  int nDirty = 0, rc = SQLITE_OK;
-  BkPlan plan = {0, 0, 0};
+  int nDirty = 0, rc;
+  BkPlan plan = {0, 0, 0, 0};
   memset(p->pStats, 0, sizeof(*p->pStats));
   c->scan.nRow = 0;
   query_bounds(c, &tStart, &tEnd);
-  if (eLevel != BK_ROLL_RAW) rc = read_mark(p, zScope, &tMark);
+  rc = roll_zone(p, &plan.pZone);
+  if (rc == SQLITE_OK) eLevel = plan_level(c, plan.pZone);
+  if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  if (eLevel != BK_ROLL_RAW) rc = read_mark(p, plan.pZone, zScope, &tMark);
   if (rc == SQLITE_OK && tMark != INT64_MIN) {
-    int64_t tLo = tStart == INT64_MIN ? USAGE_TS_MIN : day_ceil(tStart);
-    int64_t tHi = tEnd < tMark ? day_floor(tEnd) : tMark;
-    if (tLo < tHi) rc = read_dirty(p, zScope, tLo, tHi, &aDirty, &nDirty);
+    const UsageZone *pZ = plan.pZone;
+    int64_t tLo =
+        tStart == INT64_MIN ? first_day(pZ) : usage_rollup_day_ceil(pZ, tStart);
+    int64_t tHi = tEnd < tMark ? usage_rollup_day_floor(pZ, tEnd) : tMark;
+    if (tLo < tHi) {
+      rc = read_dirty(p, plan.pZone, zScope, tLo, tHi, &aDirty, &nDirty);
+    }
     if (rc == SQLITE_OK) {
       rc = plan_build(&plan, eLevel, tStart, tEnd, tMark, aDirty, nDirty);
     }

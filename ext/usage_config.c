@@ -4,16 +4,23 @@
 **   SELECT usage_config('region');                     -- 'GB'
 **   SELECT usage_config('fact_interval', '15 minutes'); -- '15 minutes'
 **   SELECT usage_config('fact_interval');              -- '15 minutes'
+**   SELECT usage_config('rollup_tz', 'Europe/London'); -- 'Europe/London'
 **
 ** The settings live in usage_meta (key 'region' or 'fact_interval'); a
 ** missing key means its default. region names the intensity series facts
 ** use (default 'GB'); fact_interval is how long a fact lasts: a row at ts
 ** covers [ts, ts + fact_interval) (default '1 hour', any fixed width that
-** usage_bucket() takes, such as '30 minutes' or '1 day').
+** usage_bucket() takes, such as '30 minutes' or '1 day'); rollup_tz is
+** the reporting zone whose local days and months the rollups hold
+** (default 'UTC'; '' also means UTC and reads back as 'UTC').
 **
 ** Setting a value re-derives, in the same statement, every fact whose
 ** energy or carbon is derived, so no fact keeps a result of the old
-** setting. The write and the re-derivation run in one savepoint: an error
+** setting. Changing rollup_tz instead discards the rollups and resets every
+** watermark, so nothing is read from them until usage_refresh() rebuilds
+** them in the new zone (reads stay exact meanwhile); setting the value it
+** already has changes nothing. The write and what follows it run in one
+** savepoint: an error
 ** leaves the database as it was. Setting writes, so the two-argument form
 ** and reading are SQLITE_DIRECTONLY: they read and write usage_meta, which
 ** a view or a trigger has no business doing. Both act on main.
@@ -22,6 +29,7 @@
 
 #include "usage_derive.h"
 #include "usage_register.h"
+#include "usage_rollup_zone.h"
 #include "usage_value.h"
 SQLITE_EXTENSION_INIT3
 
@@ -32,7 +40,11 @@ static const struct {
 } aSetting[] = {
     {"region", "GB"},
     {"fact_interval", "1 hour"},
+    {USAGE_ROLLUP_TZ_KEY, USAGE_ROLLUP_TZ_UTC},
 };
+
+/* The index of rollup_tz in aSetting. */
+#define I_ROLLUP_TZ 2
 #define N_SETTING ((int)(sizeof(aSetting) / sizeof(aSetting[0])))
 
 /* The index of the setting named by v, or -1 with the error set. */
@@ -47,8 +59,8 @@ static int setting_index(sqlite3_context *ctx, sqlite3_value *v) {
   }
   zRepr = usage_value_repr(v);
   usage_result_error(
-      ctx, zRepr ? sqlite3_mprintf("usage_config: name must be 'region' or "
-                                   "'fact_interval', got %s",
+      ctx, zRepr ? sqlite3_mprintf("usage_config: name must be 'region', "
+                                   "'fact_interval' or 'rollup_tz', got %s",
                                    zRepr)
                  : 0);
   sqlite3_free(zRepr);
@@ -65,6 +77,16 @@ static int value_check(sqlite3_context *ctx, int i, sqlite3_value *v) {
     if (i == 0) {
       if (n > 0 && n <= USAGE_NAME_MAX) return 0;
       zWhy = "must be a name of 1 to 256 bytes";
+    } else if (i == I_ROLLUP_TZ) {
+      if (usage_rollup_tz_is_utc(z, n) || usage_zone_find(z, n) >= 0) return 0;
+      zRepr = usage_value_repr(v);
+      usage_result_error(ctx, zRepr
+                                  ? sqlite3_mprintf("usage_config: rollup_tz: "
+                                                    "unknown time zone %s",
+                                                    zRepr)
+                                  : 0);
+      sqlite3_free(zRepr);
+      return 1;
     } else {
       UsageWidth w;
       if (usage_width_parse(z, n, &w, &zWhy) == 0) {
@@ -153,6 +175,35 @@ static int config_store(sqlite3 *db, int i, const char *zValue, char **pzErr) {
   return rc;
 }
 
+/* Store a new rollup_tz and discard the rollups built in the old zone;
+** the same zone again changes nothing. */
+static int config_rollup_tz(sqlite3 *db, const char *zValue, char **pzErr) {
+  static const char *const azReset[] = {
+      "DELETE FROM main.usage_rollup_day",
+      "DELETE FROM main.usage_rollup_month",
+      "DELETE FROM main.usage_rollup_dirty",
+      "UPDATE main.usage_rollup_state SET watermark = NULL",
+  };
+  const char *zNew = zValue[0] ? zValue : USAGE_ROLLUP_TZ_UTC;
+  char *zOld = 0;
+  int i, rc = usage_rollup_tz_read(db, "main", &zOld);
+  if (rc == SQLITE_OK && strcmp(zOld, zNew) != 0) {
+    rc = run_sql(db,
+                 "INSERT INTO main.usage_meta(key, value) VALUES (?1, ?2) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 USAGE_ROLLUP_TZ_KEY, zNew, 0);
+    for (i = 0; rc == SQLITE_OK && i < 4; i++) {
+      rc = run_sql(db, azReset[i], 0, 0, 0);
+    }
+  }
+  sqlite3_free(zOld);
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf("usage_config: %s; has usage_init() run?",
+                             sqlite3_errmsg(db));
+  }
+  return rc;
+}
+
 /* usage_config(name, value): set a setting; returns the value. */
 static void fn_config_set(sqlite3_context *ctx, int argc,
                           sqlite3_value **argv) {
@@ -165,7 +216,11 @@ static void fn_config_set(sqlite3_context *ctx, int argc,
     db_error(ctx, db);
     return;
   }
-  rc = config_store(db, i, (const char *)sqlite3_value_text(argv[1]), &zErr);
+  rc = i == I_ROLLUP_TZ
+           ? config_rollup_tz(db, (const char *)sqlite3_value_text(argv[1]),
+                              &zErr)
+           : config_store(db, i, (const char *)sqlite3_value_text(argv[1]),
+                          &zErr);
   if (rc == SQLITE_OK) {
     rc = sqlite3_exec(db, "RELEASE usage_config", 0, 0, 0);
     if (rc != SQLITE_OK)

@@ -8,8 +8,12 @@
 **   SELECT * FROM usage_rollup_status;    -- watermark, dirty days, rows
 **
 ** The rollup tables of migration 3 (sql/migrations/003_rollups.sql) hold
-** per scope, UTC day or month and key the row count and the sum of each
-** amount, for the days before the scope's watermark. A call, for each scope
+** per scope, day or month and key the row count and the sum of each
+** amount, for the days before the scope's watermark. Days and months are
+** UTC, or local ones of the zone usage_config('rollup_tz') names
+** (usage_rollup_zone.h): a dirty mark then names a UTC day, and the local
+** days overlapping it are recomputed; the watermark is the canonical ts
+** of the local midnight it stands for. A call, for each scope
 ** in turn and within its budget of max_days day rollups:
 **   1. recomputes every day marked in usage_rollup_dirty, oldest first,
 **      from the fact_usage rows of that day, and clears its mark;
@@ -48,18 +52,45 @@ SQLITE_EXTENSION_INIT3
 
 /* ---- one scope --------------------------------------------------------- */
 
-/* The day after day text zDay, into zOut; 1 when zDay is not a day. */
-static int day_after(const char *zDay, char *zOut) {
-  int64_t d;
-  if (rf_day_number(zDay, &d)) return 1;
-  rf_day_text(d + 1, zOut);
+/* The canonical ts of the first instant of local day d. */
+static void day_ts(const RfCall *pCall, int64_t d, char *zOut) {
+  usage_time_format(usage_rollup_day_start(pCall->pZone, d), zOut);
+}
+
+/* The local day of canonical ts z; 1 when z is not canonical. */
+static int ts_day(const RfCall *pCall, const char *z, int64_t *pD) {
+  int64_t t;
+  if (strlen(z) != USAGE_TS_LEN ||
+      usage_time_parse_canonical(z, USAGE_TS_LEN, &t)) {
+    return 1;
+  }
+  *pD = usage_rollup_day_of(pCall->pZone, t);
   return 0;
 }
 
-/* Recompute the dirty days of a scope before its watermark zWm, oldest
-** first, at most *pBudget of them; clear their marks. */
+/* Recompute local day d of a scope from its fact rows, as one dirty day. */
+static int recompute_day(RfCall *pCall, RfScan *s, const char *zScope,
+                         int64_t d) {
+  char zFrom[USAGE_TS_LEN + 1], zTo[USAGE_TS_LEN + 1];
+  char zDay[RF_DAY_LEN + 1], zNext[RF_DAY_LEN + 1];
+  int rc;
+  day_ts(pCall, d, zFrom);
+  day_ts(pCall, d + 1, zTo);
+  rf_day_text(d, zDay);
+  rf_day_text(d + 1, zNext);
+  rc = rf_scan_range(pCall, s, zScope, zFrom, zTo);
+  if (rc == SQLITE_OK) rc = rf_write_days(pCall, s, zScope, zDay, zNext, 0);
+  if (rc == SQLITE_OK) rc = rf_month_touch(pCall, zDay);
+  return rc;
+}
+
+/* Recompute the dirty days of a scope before its watermark, local day dWm,
+** oldest first, at most *pBudget of them; clear their marks. A mark names
+** a UTC day (the triggers know no zone): the local days that overlap it,
+** at most two, are the ones recomputed. */
 static int refresh_dirty(RfCall *pCall, RfScan *s, const char *zScope,
-                         const char *zWm, sqlite3_int64 *pBudget) {
+                         int64_t dWm, sqlite3_int64 *pBudget) {
+  int64_t dLast = INT64_MIN;
   sqlite3_stmt *pList, *pDel;
   char(*azDay)[RF_DAY_LEN + 1] = 0;
   int nDay = 0, nAlloc = 0, i, rc, rcStep;
@@ -89,8 +120,8 @@ static int refresh_dirty(RfCall *pCall, RfScan *s, const char *zScope,
   }
   sqlite3_reset(pList);
   for (i = 0; rc == SQLITE_OK && i < nDay; i++) {
-    char zTo[RF_DAY_LEN + 1];
-    if (day_after(azDay[i], zTo)) {
+    int64_t dUtc, d, dEnd;
+    if (rf_day_number(azDay[i], &dUtc)) {
       pCall->zErr = sqlite3_mprintf("usage_refresh: usage_rollup_dirty has "
                                     "'%q' for scope '%s', which is not a day "
                                     "'YYYY-MM-DD'",
@@ -98,12 +129,12 @@ static int refresh_dirty(RfCall *pCall, RfScan *s, const char *zScope,
       rc = SQLITE_ERROR;
       break;
     }
-    if (strcmp(azDay[i], zWm) < 0) {
-      rc = rf_scan_range(pCall, s, zScope, azDay[i], zTo);
-      if (rc == SQLITE_OK) {
-        rc = rf_write_days(pCall, s, zScope, azDay[i], zTo, 0);
-      }
-      if (rc == SQLITE_OK) rc = rf_month_touch(pCall, azDay[i]);
+    d = usage_rollup_day_of(pCall->pZone, dUtc * 86400);
+    dEnd = usage_rollup_day_of(pCall->pZone, dUtc * 86400 + 86399);
+    if (d <= dLast) d = dLast + 1;
+    for (; rc == SQLITE_OK && d <= dEnd && d < dWm; d++) {
+      rc = recompute_day(pCall, s, zScope, d);
+      dLast = d;
       pCall->nWritten++;
       (*pBudget)--;
     }
@@ -146,31 +177,35 @@ static int64_t chunk_days(const RfScan *s, int64_t nLeft,
   return n < 1 ? 1 : n;
 }
 
-/* Extend a scope's rollups over its complete days, from zWm (the
+/* Extend a scope's rollups over its complete local days, from zWm (the
 ** watermark, "" when nothing is built) toward the day of its newest row,
 ** within *pBudget days with rows. zWm becomes the new watermark. */
 static int refresh_extend(RfCall *pCall, RfScan *s, const char *zScope,
                           char *zWm, sqlite3_int64 *pBudget) {
   sqlite3_stmt *pMin, *pMax;
-  char zHi[RF_DAY_LEN + 1], zLo[RF_DAY_LEN + 1];
-  int64_t lo, hi;
+  char zHi[RF_TEXT_LEN + 1], zLo[RF_TEXT_LEN + 1];
+  int64_t lo, hi, lo0;
   int rc = rf_call_stmt(pCall, RS_TS_MIN, 0, &pMin);
   if (rc == SQLITE_OK) rc = rf_call_stmt(pCall, RS_TS_MAX, 0, &pMax);
   if (rc == SQLITE_OK) rc = rf_query_day(pCall, pMax, zScope, 0, zHi);
   if (rc == SQLITE_OK) rc = rf_query_day(pCall, pMin, zScope, zWm, zLo);
   if (rc != SQLITE_OK || zHi[0] == 0 || zLo[0] == 0) return rc;
-  if (rf_day_number(zLo, &lo) || rf_day_number(zHi, &hi)) {
+  if (ts_day(pCall, zLo, &lo) || ts_day(pCall, zHi, &hi)) {
     pCall->zErr = sqlite3_mprintf("usage_refresh: fact_usage has a %s row "
                                   "whose ts is not canonical",
                                   zScope);
     return SQLITE_ERROR;
   }
+  lo0 = lo;
   while (rc == SQLITE_OK && lo<hi && * pBudget> 0) {
     char zFrom[RF_DAY_LEN + 1], zTo[RF_DAY_LEN + 1];
+    char zTsFrom[USAGE_TS_LEN + 1], zTsTo[USAGE_TS_LEN + 1];
     int64_t end = lo + chunk_days(s, hi - lo, *pBudget);
     rf_day_text(lo, zFrom);
     rf_day_text(end, zTo);
-    rc = rf_scan_range(pCall, s, zScope, zFrom, zTo);
+    day_ts(pCall, lo, zTsFrom);
+    day_ts(pCall, end, zTsTo);
+    rc = rf_scan_range(pCall, s, zScope, zTsFrom, zTsTo);
     if (rc == SQLITE_OK) rc = rf_write_days(pCall, s, zScope, zFrom, zTo, 1);
     if (rc != SQLITE_OK) break;
     pCall->nWritten += s->nDay;
@@ -178,20 +213,20 @@ static int refresh_extend(RfCall *pCall, RfScan *s, const char *zScope,
     lo = end;
     if (s->nDay == 0) {
       /* A gap: go on from the next day with rows. */
-      char zNext[RF_DAY_LEN + 1];
-      rc = rf_query_day(pCall, pMin, zScope, zTo, zNext);
+      char zNext[RF_TEXT_LEN + 1];
+      rc = rf_query_day(pCall, pMin, zScope, zTsTo, zNext);
       if (rc == SQLITE_OK &&
-          (zNext[0] == 0 || rf_day_number(zNext, &lo) || lo > hi)) {
+          (zNext[0] == 0 || ts_day(pCall, zNext, &lo) || lo > hi)) {
         lo = hi;
       }
     }
   }
   if (rc == SQLITE_OK) {
-    char zNew[RF_DAY_LEN + 1];
-    rf_day_text(lo, zNew);
+    char zNew[RF_TEXT_LEN + 1];
+    usage_rollup_mark_text(pCall->pZone, lo, zNew);
     /* From nothing to nothing built, the scope stays unbuilt. */
-    if ((zWm[0] != 0 || strcmp(zNew, zLo) != 0) && strcmp(zNew, zWm) > 0) {
-      memcpy(zWm, zNew, RF_DAY_LEN + 1);
+    if ((zWm[0] != 0 || lo != lo0) && strcmp(zNew, zWm) > 0) {
+      memcpy(zWm, zNew, RF_TEXT_LEN + 1);
     }
   }
   return rc;
@@ -202,17 +237,20 @@ static int refresh_scope(RfCall *pCall, int eScope, sqlite3_int64 *pBudget) {
   const char *zScope = usage_scope_name(eScope);
   sqlite3_stmt *pGet, *pSet;
   RfScan s;
-  char zWm[RF_DAY_LEN + 1], zOld[RF_DAY_LEN + 1];
-  int64_t d;
+  char zWm[RF_TEXT_LEN + 1], zOld[RF_TEXT_LEN + 1];
+  int64_t d = 0, t;
   int rc;
   memset(&s, 0, sizeof(s));
   s.eScope = eScope;
+  s.pZone = pCall->pZone;
   /* The scan reads this scope's key column: prepare it anew. */
   sqlite3_finalize(pCall->aStmt[RS_SCAN]);
   pCall->aStmt[RS_SCAN] = 0;
   rc = rf_call_stmt(pCall, RS_STATE_GET, 0, &pGet);
   if (rc == SQLITE_OK) rc = rf_query_day(pCall, pGet, zScope, 0, zWm);
-  if (rc == SQLITE_OK && zWm[0] != 0 && rf_day_number(zWm, &d)) {
+  if (rc == SQLITE_OK && zWm[0] != 0 && rf_day_number(zWm, &t) &&
+      (strlen(zWm) != USAGE_TS_LEN ||
+       usage_time_parse_canonical(zWm, USAGE_TS_LEN, &t))) {
     pCall->zErr = sqlite3_mprintf("usage_refresh: usage_rollup_state has "
                                   "watermark '%q' for scope '%s', which is "
                                   "not a day 'YYYY-MM-DD'",
@@ -220,15 +258,23 @@ static int refresh_scope(RfCall *pCall, int eScope, sqlite3_int64 *pBudget) {
     rc = SQLITE_ERROR;
   }
   memcpy(zOld, zWm, sizeof(zOld));
+  /* A watermark that is not a local midnight of the zone (one written in
+  ** another zone) covers no whole day: rebuild the scope. */
+  if (rc == SQLITE_OK && zWm[0] != 0 &&
+      usage_rollup_mark_day(pCall->pZone, zWm, &d)) {
+    zWm[0] = 0;
+  }
   if (rc == SQLITE_OK && zWm[0] == 0) rc = refresh_clear(pCall, zScope);
   if (rc == SQLITE_OK && zWm[0] != 0)
-    rc = refresh_dirty(pCall, &s, zScope, zWm, pBudget);
+    rc = refresh_dirty(pCall, &s, zScope, d, pBudget);
   if (rc == SQLITE_OK) rc = refresh_extend(pCall, &s, zScope, zWm, pBudget);
   if (rc == SQLITE_OK) rc = rf_write_months(pCall, zScope);
   if (rc == SQLITE_OK && strcmp(zWm, zOld) != 0) {
     rc = rf_call_stmt(pCall, RS_STATE_SET, 0, &pSet);
     if (rc == SQLITE_OK) {
-      rc = rf_bind_texts(pSet, 2, zScope, zWm);
+      rc = zWm[0] ? rf_bind_texts(pSet, 2, zScope, zWm)
+                  : rf_bind_texts(pSet, 1, zScope);
+      if (rc == SQLITE_OK && zWm[0] == 0) rc = sqlite3_bind_null(pSet, 2);
       if (rc == SQLITE_OK) rc = rf_stmt_exec(pCall, pSet);
     }
   }
@@ -272,6 +318,23 @@ static int has_rollups(sqlite3 *db) {
   }
   sqlite3_finalize(pStmt);
   return bHas;
+}
+
+/* Decode rollup_tz into pCall->pZone; an error message, or NULL. */
+static char *open_zone(RfCall *pCall) {
+  char *zName = 0, *zErr = 0;
+  int rc = usage_rollup_tz_read(pCall->db, "main", &zName);
+  if (rc == SQLITE_OK) rc = usage_rollup_zone_open(zName, &pCall->pZone);
+  if (rc == SQLITE_ERROR && zName) {
+    zErr = sqlite3_mprintf("usage_refresh: usage_meta has rollup_tz '%q', "
+                           "which is not a known time zone",
+                           zName);
+  } else if (rc != SQLITE_OK) {
+    zErr = sqlite3_mprintf("usage_refresh: cannot read rollup_tz: %s",
+                           sqlite3_errmsg(pCall->db));
+  }
+  sqlite3_free(zName);
+  return zErr;
 }
 
 /* Read the arguments: the scope (-1 for every scope) and the budget. */
@@ -362,12 +425,14 @@ static void fn_refresh(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     zErr = sqlite3_mprintf("usage_refresh: main has no rollup tables; run "
                            "SELECT usage_init() first");
   }
+  if (zErr == 0) zErr = open_zone(&call);
   if (zErr) {
     usage_result_error(ctx, zErr);
     return;
   }
   rc = refresh_all(&call, eScope, nBudget);
   sqlite3_free(call.azMonth);
+  sqlite3_free(call.pZone);
   if (rc != SQLITE_OK) {
     if (rc == SQLITE_NOMEM && call.zErr == 0) {
       sqlite3_result_error_nomem(ctx);

@@ -15,6 +15,7 @@
 #include "sqlite3ext.h"
 #include "usage_amounts.h"
 #include "usage_hash.h"
+#include "usage_rollup_zone.h"
 #include "usage_time.h"
 #include "usage_value.h"
 
@@ -30,6 +31,9 @@
 /* Length of a day text "YYYY-MM-DD" and of a month text "YYYY-MM". */
 #define RF_DAY_LEN 10
 #define RF_MONTH_LEN 7
+
+/* Longest text rf_query_day() copies: a canonical ts, or a watermark. */
+#define RF_TEXT_LEN USAGE_TS_LEN
 
 /* The statements one call prepares. */
 enum {
@@ -84,8 +88,10 @@ struct RfScan {
   int nCell, nCellAlloc;
   char (*azDay)[RF_DAY_LEN + 1]; /* the days seen, in order */
   int nDay, nDayAlloc;
-  int rc;     /* first error of the scan */
-  char *zErr; /* its message, from sqlite3_mprintf */
+  int rc;                     /* first error of the scan */
+  char *zErr;                 /* its message, from sqlite3_mprintf */
+  const UsageZone *pZone;     /* the rollups' zone (NULL: UTC) */
+  int64_t tDayStart, tDayEnd; /* with pZone: the last day's instants */
 };
 
 /* One call of usage_refresh(): its connection and statements. */
@@ -96,6 +102,7 @@ struct RfCall {
   char (*azMonth)[RF_MONTH_LEN + 1]; /* months with a day written */
   int nMonth, nMonthAlloc;
   sqlite3_int64 nWritten; /* day rollups written */
+  UsageZone *pZone;       /* rollup_tz, decoded; NULL: UTC */
 };
 
 /* ---- usage_refresh_scan.c ---------------------------------------------- */
@@ -109,8 +116,8 @@ int rf_call_stmt(RfCall *pCall, int iStmt, const char *zKey,
 int rf_bind_texts(sqlite3_stmt *pStmt, int n, ...);
 /* Step a statement that returns no rows, reset it, report failure. */
 int rf_stmt_exec(RfCall *pCall, sqlite3_stmt *pStmt);
-/* A one-value query bound with scope and an optional text: the day text
-** of its result into zOut, "" for NULL. */
+/* A one-value query bound with scope and an optional text: the text of
+** its result (at most RF_TEXT_LEN bytes) into zOut, "" for NULL. */
 int rf_query_day(RfCall *pCall, sqlite3_stmt *pStmt, const char *zScope,
                  const char *zArg, char *zOut);
 /* Day text of day number d (days since 1970-01-01), and back (1: bad). */
@@ -118,7 +125,8 @@ void rf_day_text(int64_t d, char *zOut);
 int rf_day_number(const char *z, int64_t *pD);
 /* Note the month of day text zDay as one to recompute. */
 int rf_month_touch(RfCall *pCall, const char *zDay);
-/* Scan the rows of zScope with ts in [zFrom, zTo) into s. */
+/* Scan the rows of zScope with ts in [zFrom, zTo) (canonical ts texts)
+** into s, each row counted in the local day of s->pZone holding it. */
 int rf_scan_range(RfCall *pCall, RfScan *s, const char *zScope,
                   const char *zFrom, const char *zTo);
 /* Replace the day rows of [zFrom, zTo) with the scan's cells. With

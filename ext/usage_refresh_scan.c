@@ -180,7 +180,7 @@ int rf_stmt_exec(RfCall *pCall, sqlite3_stmt *pStmt) {
 }
 
 /* Run a one-value query bound with scope and an optional text; copy the
-** text result (at most RF_DAY_LEN bytes) into zOut, "" for NULL. */
+** text result (at most RF_TEXT_LEN bytes) into zOut, "" for NULL. */
 int rf_query_day(RfCall *pCall, sqlite3_stmt *pStmt, const char *zScope,
                  const char *zArg, char *zOut) {
   int rc = sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
@@ -191,7 +191,7 @@ int rf_query_day(RfCall *pCall, sqlite3_stmt *pStmt, const char *zScope,
     rc = sqlite3_step(pStmt);
     if (rc == SQLITE_ROW) {
       const char *z = (const char *)sqlite3_column_text(pStmt, 0);
-      if (z) sqlite3_snprintf(RF_DAY_LEN + 1, zOut, "%s", z);
+      if (z) sqlite3_snprintf(RF_TEXT_LEN + 1, zOut, "%s", z);
       rc = SQLITE_DONE;
     }
   }
@@ -336,6 +336,28 @@ static int day_add(RfScan *s, const char *z) {
   return SQLITE_OK;
 }
 
+/* Make the local day of s->pZone holding canonical ts zTs the current
+** day; rows come in ts order, so a day once left does not come back. */
+static int local_day(RfScan *s, const char *zTs) {
+  int64_t t, d;
+  char zDay[RF_DAY_LEN + 1];
+  if (usage_time_parse_canonical(zTs, USAGE_TS_LEN, &t)) {
+    s->zErr = sqlite3_mprintf("usage_refresh: fact_usage has a ts that is "
+                              "not canonical: '%.*q'",
+                              USAGE_TS_LEN, zTs);
+    return SQLITE_ERROR;
+  }
+  if (s->nDay > 0 && t >= s->tDayStart && t < s->tDayEnd) return SQLITE_OK;
+  d = usage_rollup_day_of(s->pZone, t);
+  s->tDayStart = usage_rollup_day_start(s->pZone, d);
+  s->tDayEnd = usage_rollup_day_start(s->pZone, d + 1);
+  usage_rollup_day_text(d, zDay);
+  if (s->nDay > 0 && memcmp(s->azDay[s->nDay - 1], zDay, RF_DAY_LEN) == 0) {
+    return SQLITE_OK;
+  }
+  return day_add(s, zDay);
+}
+
 /* A new, zero cell for key k on the current day. */
 static int cell_add(RfScan *s, int k, int *piCell) {
   RfCell *pCell;
@@ -368,7 +390,11 @@ static int scan_row(RfScan *s, sqlite3_value **apCol) {
                               nTs > 64 ? 64 : nTs, zTs ? zTs : "");
     return SQLITE_ERROR;
   }
-  if (s->nDay == 0 || memcmp(s->azDay[s->nDay - 1], zTs, RF_DAY_LEN) != 0) {
+  if (s->pZone) {
+    rc = local_day(s, zTs);
+    if (rc != SQLITE_OK) return rc;
+  } else if (s->nDay == 0 ||
+             memcmp(s->azDay[s->nDay - 1], zTs, RF_DAY_LEN) != 0) {
     rc = day_add(s, zTs);
     if (rc != SQLITE_OK) return rc;
   }

@@ -8,11 +8,17 @@
 -- key) pairs that disagree and the first day. Such rows come only from
 -- writes that bypassed the triggers (dropped, or a tool that disabled them);
 -- usage_refresh() does not repair them, but setting the scope's watermark to
--- NULL in usage_rollup_state makes the next refresh rebuild it. Runs as it is
--- in a plain sqlite3:
+-- NULL in usage_rollup_state makes the next refresh rebuild it. This file
+-- checks rollups of UTC days (rollup_tz unset or 'UTC'); those of a reporting
+-- zone are checked by rows4_rollup_disagree_tz.sql. Runs as it is in a plain
+-- sqlite3:
 --
 --   sqlite3 usage.db < sql/check/rows3_rollup_disagree.sql
-WITH raw AS (
+WITH utc AS (
+  SELECT 1 WHERE coalesce((SELECT value FROM main.usage_meta
+                           WHERE key = 'rollup_tz'), 'UTC') IN ('UTC', '')
+),
+raw AS (
   SELECT f.scope, substr(f.ts, 1, 10) AS day,
          CASE f.scope WHEN 'project' THEN f.project_id
                       WHEN 'machine' THEN f.machine_id
@@ -23,6 +29,7 @@ WITH raw AS (
          total(busy_gCo2eq) AS s5, total(idle_gCo2eq) AS s6
   FROM main.fact_usage AS f
   JOIN main.usage_rollup_state AS s ON s.scope = f.scope
+  JOIN utc
   WHERE s.watermark IS NOT NULL AND f.ts < s.watermark
   GROUP BY 1, 2, 3
 ),
@@ -32,6 +39,7 @@ roll AS (
          r.busy_kwh AS s3, r.idle_kwh AS s4, r.busy_gCo2eq AS s5, r.idle_gCo2eq AS s6
   FROM main.usage_rollup_day AS r
   JOIN main.usage_rollup_state AS s ON s.scope = r.scope
+  JOIN utc
   WHERE s.watermark IS NOT NULL AND r.day < s.watermark
 ),
 pairs AS (
