@@ -320,21 +320,23 @@ static int has_rollups(sqlite3 *db) {
   return bHas;
 }
 
-/* Decode rollup_tz into pCall->pZone; an error message, or NULL. */
-static char *open_zone(RfCall *pCall) {
-  char *zName = 0, *zErr = 0;
+/* Decode rollup_tz into pCall->pZone. On an error *pzErr gets its message,
+** left NULL when memory ran out (SQLITE_NOMEM, whose message would be
+** "not an error" when our own allocation failed). */
+static int open_zone(RfCall *pCall, char **pzErr) {
+  char *zName = 0;
   int rc = usage_rollup_tz_read(pCall->db, "main", &zName);
   if (rc == SQLITE_OK) rc = usage_rollup_zone_open(zName, &pCall->pZone);
   if (rc == SQLITE_ERROR && zName) {
-    zErr = sqlite3_mprintf("usage_refresh: usage_meta has rollup_tz '%q', "
-                           "which is not a known time zone",
-                           zName);
-  } else if (rc != SQLITE_OK) {
-    zErr = sqlite3_mprintf("usage_refresh: cannot read rollup_tz: %s",
-                           sqlite3_errmsg(pCall->db));
+    *pzErr = sqlite3_mprintf("usage_refresh: usage_meta has rollup_tz '%q', "
+                             "which is not a known time zone",
+                             zName);
+  } else if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf("usage_refresh: cannot read rollup_tz: %s",
+                             sqlite3_errmsg(pCall->db));
   }
   sqlite3_free(zName);
-  return zErr;
+  return rc;
 }
 
 /* Read the arguments: the scope (-1 for every scope) and the budget. */
@@ -425,7 +427,10 @@ static void fn_refresh(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     zErr = sqlite3_mprintf("usage_refresh: main has no rollup tables; run "
                            "SELECT usage_init() first");
   }
-  if (zErr == 0) zErr = open_zone(&call);
+  if (zErr == 0 && open_zone(&call, &zErr) != SQLITE_OK && zErr == 0) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
   if (zErr) {
     usage_result_error(ctx, zErr);
     return;
