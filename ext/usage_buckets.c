@@ -189,7 +189,9 @@ static int bk_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
 
   /* Scan, unless a key filter matched no stored key. */
   if (rc == SQLITE_OK && (!c->keys.bFilter || c->keys.nFound > 0)) {
-    rc = bk_rollup_rows(p, c);
+    rc = bk_cells_presize(p, &c->cells);
+    if (rc == SQLITE_OK) rc = bk_rollup_rows(p, c);
+    p->nCellHint = c->cells.nCell;
   }
   usage_hash_clear(&c->cells.cellMap);
   if (rc == SQLITE_OK) rc = bk_order_result(p, c);
@@ -232,13 +234,28 @@ static void result_ts(sqlite3_context *ctx, sqlite3_int64 t) {
   }
 }
 
+/* The current row's bucket start, formatted once per bucket: the rows of
+** a bucket follow one another. */
+static void result_bucket_start(sqlite3_context *ctx, BkPos *pPos) {
+  if (!pPos->bTs || pPos->iTsBucket != pPos->iBucket) {
+    if (usage_time_format(pPos->iBucket, pPos->zTs)) pPos->zTs[0] = 0;
+    pPos->iTsBucket = pPos->iBucket;
+    pPos->bTs = 1;
+  }
+  if (pPos->zTs[0] == 0) {
+    sqlite3_result_null(ctx);
+  } else {
+    sqlite3_result_text(ctx, pPos->zTs, USAGE_TS_LEN, SQLITE_TRANSIENT);
+  }
+}
+
 /* xColumn: the current row's bucket, key and totals, or an argument. */
 static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                      int iCol) {
   BkCursor *c = (BkCursor *)pCursor;
   const BkCell *pCell = c->pos.pCell;
   switch (iCol) {
-    case COL_BUCKET_START: result_ts(ctx, c->pos.iBucket); break;
+    case COL_BUCKET_START: result_bucket_start(ctx, &c->pos); break;
     case COL_BUCKET_END: {
       int64_t iStart, iNext;
       if (usage_local_bucket(&c->arg.lw, c->pos.iBucket, &iStart, &iNext) ==

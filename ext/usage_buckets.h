@@ -156,6 +156,8 @@ struct BkVtab {
   char *zRollTz;                 /* rollup_tz last read, or NULL ... */
   UsageZone *pRollZone;          /* ... and its zone (NULL: UTC) */
   BkStats *pStats;               /* the connection's, the module's pAux */
+  int nCellHint;                 /* cells of the last result: room made
+                                 ** for the next one up front */
 };
 
 /* A value of the key column, owned (text and blobs are copies). */
@@ -257,6 +259,9 @@ struct BkPos {
   int64_t iBucket;
   int iKey;
   BkCell *pCell;
+  int64_t iTsBucket;          /* the bucket zTs was formatted for, ... */
+  int bTs;                    /* ... when set; rows of a bucket share it */
+  char zTs[USAGE_TS_LEN + 1]; /* its canonical text, "" when NULL */
 };
 
 /* A scan: its arguments, keys, cells, scan state and position. */
@@ -343,6 +348,8 @@ static inline int bk_cell_find(const BkCells *pCells, int64_t iBucket, int k) {
 }
 /* Room for one more cell, or the error of a result over BK_MAX_CELLS. */
 int bk_cells_reserve(BkVtab *p, BkCells *pCells);
+/* Room up front for about as many cells as the last result had. */
+int bk_cells_presize(BkVtab *p, BkCells *pCells);
 
 /* Create the cell of (bucket, key), known to be absent; *piCell gets it. */
 static inline int bk_cell_new(BkVtab *p, BkCursor *c, int64_t iBucket, int k,

@@ -40,6 +40,20 @@ int bk_cells_reserve(BkVtab *p, BkCells *pCells) {
   return SQLITE_OK;
 }
 
+/* The most cells made room for before a scan: 5 MB. */
+#define BK_PRESIZE_MAX 65536
+
+int bk_cells_presize(BkVtab *p, BkCells *pCells) {
+  int n = p->nCellHint < BK_PRESIZE_MAX ? p->nCellHint : BK_PRESIZE_MAX;
+  BkCell *aNew;
+  if (n <= pCells->nCellAlloc) return SQLITE_OK;
+  aNew = sqlite3_realloc64(pCells->aCell, (sqlite3_uint64)n * sizeof(BkCell));
+  if (aNew == 0) return SQLITE_NOMEM;
+  pCells->aCell = aNew;
+  pCells->nCellAlloc = n;
+  return usage_hash_reserve(&pCells->cellMap, n);
+}
+
 /* qsort order of keys (an array of pointers to them) by their names. */
 static int key_ptr_compare(const void *pA, const void *pB) {
   const BkKey *a = *(const BkKey *const *)pA;
@@ -53,6 +67,40 @@ static int cell_compare(const void *pA, const void *pB) {
   const BkCell *b = (const BkCell *)pB;
   if (a->iBucket != b->iBucket) return a->iBucket < b->iBucket ? -1 : 1;
   return a->iRank < b->iRank ? -1 : a->iRank > b->iRank;
+}
+
+/* Sort n cells of one bucket by rank: insertion sort for the few keys of
+** most results, qsort for many. */
+static void sort_run(BkCell *a, int n) {
+  int i, j;
+  if (n > 32) {
+    qsort(a, n, sizeof(BkCell), cell_compare);
+    return;
+  }
+  for (i = 1; i < n; i++) {
+    BkCell x = a[i];
+    for (j = i; j > 0 && a[j - 1].iRank > x.iRank; j--) a[j] = a[j - 1];
+    a[j] = x;
+  }
+}
+
+/* Cells mostly arrive in bucket order, each bucket's keys in id order: if
+** the buckets never go back, sort only each bucket's run by rank and
+** return 1; else return 0 and leave the cells for a full sort. */
+static int sort_bucket_runs(BkCells *pCells) {
+  BkCell *a = pCells->aCell;
+  int i, iRun = 0, bRunSorted = 1;
+  for (i = 1; i <= pCells->nCell; i++) {
+    if (i < pCells->nCell && a[i].iBucket == a[iRun].iBucket) {
+      if (a[i].iRank < a[i - 1].iRank) bRunSorted = 0;
+      continue;
+    }
+    if (i < pCells->nCell && a[i].iBucket < a[iRun].iBucket) return 0;
+    if (!bRunSorted) sort_run(a + iRun, i - iRun);
+    iRun = i;
+    bRunSorted = 1;
+  }
+  return 1;
 }
 
 /* Choose the result's keys (those with rows, and under fill the requested
@@ -92,7 +140,7 @@ int bk_order_result(BkVtab *p, BkCursor *c) {
   for (i = 0; i < c->cells.nCell; i++) {
     c->cells.aCell[i].iRank = c->keys.aKey[c->cells.aCell[i].iKey].iRank;
   }
-  if (c->cells.nCell > 1) {
+  if (c->cells.nCell > 1 && !sort_bucket_runs(&c->cells)) {
     qsort(c->cells.aCell, c->cells.nCell, sizeof(BkCell), cell_compare);
   }
   return SQLITE_OK;
@@ -178,6 +226,7 @@ void bk_cursor_advance(BkCursor *c) {
 /* Position on the first row of a fresh result. */
 void bk_cursor_start(BkCursor *c) {
   c->pos.iRowid = 1;
+  c->pos.bTs = 0;
   if (c->arg.bFill) {
     c->pos.bEof = (c->cells.nOrder == 0);
     c->pos.iBucket = c->arg.bDesc ? c->arg.iLastBucket : c->arg.iFirstBucket;

@@ -39,6 +39,17 @@ int usage_hash_grow(UsageHash *m, int bBytes) {
   return SQLITE_OK;
 }
 
+int usage_hash_reserve(UsageHash *m, int n) {
+  unsigned nSlot = 64, i;
+  if (m->aSlot != 0) return SQLITE_OK;
+  while ((sqlite3_uint64)nSlot * 3 < (sqlite3_uint64)n * 4) nSlot *= 2;
+  m->aSlot = sqlite3_malloc64((sqlite3_uint64)nSlot * sizeof(UsageHashSlot));
+  if (m->aSlot == 0) return SQLITE_NOMEM;
+  m->mask = nSlot - 1;
+  for (i = 0; i < nSlot; i++) m->aSlot[i].b = -1;
+  return SQLITE_OK;
+}
+
 int usage_hash_bytes_put(UsageHash *m, const char *z, int n, int v) {
   sqlite3_uint64 h = usage_hash_of_bytes(z, n);
   UsageHashSlot *s;

@@ -110,6 +110,8 @@ static inline int usage_hash_bytes_get(const UsageHash *m, const char *z, int n,
 
 /* Double the slots (or create 64); keys keep their order of probing. */
 int usage_hash_grow(UsageHash *m, int bBytes);
+/* Give an empty table room for n pair keys at once, so it need not grow. */
+int usage_hash_reserve(UsageHash *m, int n);
 
 /* Is there room for one more key without passing 3/4 of the slots? */
 static inline int usage_hash_has_room(const UsageHash *m) {
