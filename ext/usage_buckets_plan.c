@@ -99,7 +99,7 @@ static int arg_width(BkVtab *p, sqlite3_value *pVal, UsageWidth *pW) {
   const char *zWhy = "expected text such as '1 day'";
   if (pVal == 0) {
     pW->eKind = USAGE_WIDTH_SECONDS;
-    pW->n = 86400;
+    pW->n = USAGE_DAY_SECS;
     return SQLITE_OK;
   }
   if (sqlite3_value_type(pVal) == SQLITE_TEXT &&
@@ -261,7 +261,7 @@ static int plan_time(sqlite3_index_info *pInfo, int iCons, int64_t *pT) {
 ** (a quarter for key = ?, a half for key IN). */
 static void plan_estimate(sqlite3_index_info *pInfo, const int *aIdx, int eKey,
                           double *pScan, double *pOut) {
-  const double nYear = 365.25 * 86400.0;
+  const double nYear = 365.25 * USAGE_DAY_SECS;
   double nScan = 1e6, nHours = 24.0, nOut;
   int bRhs = sqlite3_libversion_number() >= BK_VERSION_VTAB_IN;
   int64_t t0, t1;

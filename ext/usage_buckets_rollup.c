@@ -42,7 +42,7 @@ SQLITE_EXTENSION_INIT3
 #define BK_ROLL_POINTER "usage_buckets_roll"
 
 /* Seconds in a day. */
-#define BK_DAY 86400
+#define BK_DAY USAGE_DAY_SECS
 
 /* A piece of the query's range: rows of [tFrom, tTo) from one source.
 ** INT64_MIN and INT64_MAX stand for an unbounded start and end. */

@@ -32,7 +32,7 @@ int64_t usage_local_default_origin(const UsageWidth *pW) {
 /* True for the widths that follow the local calendar: months, and whole
 ** numbers of days. */
 static int is_calendar(const UsageWidth *pW) {
-  return pW->eKind == USAGE_WIDTH_MONTHS || pW->n % 86400 == 0;
+  return pW->eKind == USAGE_WIDTH_MONTHS || pW->n % USAGE_DAY_SECS == 0;
 }
 
 int usage_local_width_init(UsageLocalWidth *p, const UsageWidth *pW,

@@ -129,8 +129,9 @@ static int refresh_dirty(RfCall *pCall, RfScan *s, const char *zScope,
       rc = SQLITE_ERROR;
       break;
     }
-    d = usage_rollup_day_of(pCall->pZone, dUtc * 86400);
-    dEnd = usage_rollup_day_of(pCall->pZone, dUtc * 86400 + 86399);
+    d = usage_rollup_day_of(pCall->pZone, dUtc * USAGE_DAY_SECS);
+    dEnd = usage_rollup_day_of(pCall->pZone,
+                               dUtc * USAGE_DAY_SECS + USAGE_DAY_SECS - 1);
     if (d <= dLast) d = dLast + 1;
     for (; rc == SQLITE_OK && d <= dEnd && d < dWm; d++) {
       rc = recompute_day(pCall, s, zScope, d);

@@ -220,7 +220,7 @@ int rf_day_number(const char *z, int64_t *pD) {
   if (strlen(z) != RF_DAY_LEN || usage_time_parse(z, RF_DAY_LEN, &t, &zWhy)) {
     return 1;
   }
-  *pD = t / 86400;
+  *pD = t / USAGE_DAY_SECS;
   return 0;
 }
 

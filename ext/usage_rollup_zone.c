@@ -14,7 +14,7 @@
 SQLITE_EXTENSION_INIT3
 
 /* Seconds in a day. */
-#define RZ_DAY 86400
+#define RZ_DAY USAGE_DAY_SECS
 
 int usage_rollup_tz_is_utc(const char *z, int n) {
   return n == 0 || (n == 3 && memcmp(z, "UTC", 3) == 0);

@@ -32,7 +32,7 @@
 #include <stddef.h>
 
 /* Seconds in a day. */
-#define SECS_PER_DAY 86400
+#define SECS_PER_DAY USAGE_DAY_SECS
 
 /* Largest widths accepted: 10000 years of 366 days, or of 12 months. */
 #define WIDTH_MAX_SECONDS ((int64_t)10000 * 366 * SECS_PER_DAY)

@@ -19,6 +19,9 @@
 /* Length of the canonical text "YYYY-MM-DDTHH:MM:SSZ", without the NUL. */
 #define USAGE_TS_LEN 20
 
+/* Seconds in a day: days of UTC, and of a zone's local calendar. */
+#define USAGE_DAY_SECS 86400
+
 /* Unix seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z. */
 #define USAGE_TS_MIN ((int64_t)-62167219200LL)
 #define USAGE_TS_MAX ((int64_t)253402300799LL)
