@@ -237,10 +237,9 @@ static void result_ts(sqlite3_context *ctx, sqlite3_int64 t) {
 /* The current row's bucket start, formatted once per bucket: the rows of
 ** a bucket follow one another. */
 static void result_bucket_start(sqlite3_context *ctx, BkPos *pPos) {
-  if (!pPos->bTs || pPos->iTsBucket != pPos->iBucket) {
+  if (pPos->iTsBucket != pPos->iBucket) {
     if (usage_time_format(pPos->iBucket, pPos->zTs)) pPos->zTs[0] = 0;
     pPos->iTsBucket = pPos->iBucket;
-    pPos->bTs = 1;
   }
   if (pPos->zTs[0] == 0) {
     sqlite3_result_null(ctx);

@@ -259,8 +259,7 @@ struct BkPos {
   int64_t iBucket;
   int iKey;
   BkCell *pCell;
-  int64_t iTsBucket;          /* the bucket zTs was formatted for, ... */
-  int bTs;                    /* ... when set; rows of a bucket share it */
+  int64_t iTsBucket;          /* the bucket zTs holds, INT64_MIN for none */
   char zTs[USAGE_TS_LEN + 1]; /* its canonical text, "" when NULL */
 };
 

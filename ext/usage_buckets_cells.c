@@ -226,7 +226,7 @@ void bk_cursor_advance(BkCursor *c) {
 /* Position on the first row of a fresh result. */
 void bk_cursor_start(BkCursor *c) {
   c->pos.iRowid = 1;
-  c->pos.bTs = 0;
+  c->pos.iTsBucket = INT64_MIN; /* no bucket start formatted yet */
   if (c->arg.bFill) {
     c->pos.bEof = (c->cells.nOrder == 0);
     c->pos.iBucket = c->arg.bDesc ? c->arg.iLastBucket : c->arg.iFirstBucket;

@@ -41,9 +41,6 @@ SQLITE_EXTENSION_INIT3
 /* Type tag of the cursor pointer bound into the rollup statements. */
 #define BK_ROLL_POINTER "usage_buckets_roll"
 
-/* Seconds in a day. */
-#define BK_DAY USAGE_DAY_SECS
-
 /* A piece of the query's range: rows of [tFrom, tTo) from one source.
 ** INT64_MIN and INT64_MAX stand for an unbounded start and end. */
 typedef struct BkPiece {
@@ -179,7 +176,7 @@ static int plan_level(const BkCursor *c, const UsageZone *pZ) {
   }
   if (pW->eKind == USAGE_WIDTH_MONTHS) return BK_ROLL_MONTH;
   if (pZ && !c->arg.lw.bCalendar) return BK_ROLL_RAW;
-  if (pW->n % BK_DAY == 0) return BK_ROLL_DAY;
+  if (pW->n % USAGE_DAY_SECS == 0) return BK_ROLL_DAY;
   return BK_ROLL_RAW;
 }
 
@@ -313,7 +310,7 @@ static int read_dirty(BkVtab *p, const UsageZone *pZ, const char *zScope,
   *pnDirty = 0;
   if (rc != SQLITE_OK) return rc;
   day_text(tLo, zLo);
-  day_text(tHi + BK_DAY - 1, zHi);
+  day_text(tHi + USAGE_DAY_SECS - 1, zHi);
   rc = sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 2, zLo, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 3, zHi, -1, SQLITE_STATIC);
@@ -328,7 +325,7 @@ static int read_dirty(BkVtab *p, const UsageZone *pZ, const char *zScope,
     rc = dirty_add(paDirty, pnDirty, &nAlloc, usage_rollup_day_floor(pZ, t));
     if (rc == SQLITE_OK) {
       rc = dirty_add(paDirty, pnDirty, &nAlloc,
-                     usage_rollup_day_floor(pZ, t + BK_DAY - 1));
+                     usage_rollup_day_floor(pZ, t + USAGE_DAY_SECS - 1));
     }
     if (rc != SQLITE_OK) {
       sqlite3_reset(pStmt);
@@ -356,7 +353,7 @@ static int roll_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
     if (n == 7) memcpy(zDay + 7, "-01", 4);
     if (usage_time_parse(zDay, 10, &t, &zWhy)) return SQLITE_CORRUPT_VTAB;
     /* The period's first instant in the zone (the rollups' and the query's) */
-    t = usage_rollup_day_start(c->arg.pZone, t / BK_DAY);
+    t = usage_rollup_day_start(c->arg.pZone, t / USAGE_DAY_SECS);
     memcpy(c->scan.zScanTs, z, n);
     c->scan.zScanTs[n] = 0;
     if (t < c->scan.iScanBucket || t >= c->scan.iScanNext) {

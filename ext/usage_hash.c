@@ -10,9 +10,9 @@
 #include "usage_hash.h"
 SQLITE_EXTENSION_INIT3
 
-int usage_hash_grow(UsageHash *m, int bBytes) {
+/* Move the keys into nNew empty slots (a power of two above the old). */
+static int hash_resize(UsageHash *m, unsigned nNew, int bBytes) {
   unsigned nOld = m->aSlot ? m->mask + 1 : 0;
-  unsigned nNew = nOld ? nOld * 2 : 64;
   UsageHashSlot *aOld = m->aSlot;
   unsigned i;
   if (nNew < nOld) return SQLITE_NOMEM;
@@ -39,15 +39,18 @@ int usage_hash_grow(UsageHash *m, int bBytes) {
   return SQLITE_OK;
 }
 
+int usage_hash_grow(UsageHash *m, int bBytes) {
+  return hash_resize(m, m->aSlot ? (m->mask + 1) * 2 : 64, bBytes);
+}
+
 int usage_hash_reserve(UsageHash *m, int n) {
-  unsigned nSlot = 64, i;
+  unsigned nSlot = 64;
   if (m->aSlot != 0) return SQLITE_OK;
-  while ((sqlite3_uint64)nSlot * 3 < (sqlite3_uint64)n * 4) nSlot *= 2;
-  m->aSlot = sqlite3_malloc64((sqlite3_uint64)nSlot * sizeof(UsageHashSlot));
-  if (m->aSlot == 0) return SQLITE_NOMEM;
-  m->mask = nSlot - 1;
-  for (i = 0; i < nSlot; i++) m->aSlot[i].b = -1;
-  return SQLITE_OK;
+  while (nSlot < (1u << 31) &&
+         (sqlite3_uint64)nSlot * 3 < (sqlite3_uint64)n * 4) {
+    nSlot *= 2; /* short of 2^31 slots; a bigger table grows as keys come */
+  }
+  return hash_resize(m, nSlot, 0);
 }
 
 int usage_hash_bytes_put(UsageHash *m, const char *z, int n, int v) {

@@ -13,9 +13,6 @@
 #include "usage_rollup_zone.h"
 SQLITE_EXTENSION_INIT3
 
-/* Seconds in a day. */
-#define RZ_DAY USAGE_DAY_SECS
-
 int usage_rollup_tz_is_utc(const char *z, int n) {
   return n == 0 || (n == 3 && memcmp(z, "UTC", 3) == 0);
 }
@@ -66,12 +63,12 @@ int usage_rollup_tz_read(sqlite3 *db, const char *zSchema, char **pzName) {
 
 int64_t usage_rollup_day_of(const UsageZone *pZ, int64_t t) {
   int64_t w = t + usage_zone_offset(pZ, t, 0);
-  return w / RZ_DAY - (w % RZ_DAY < 0);
+  return w / USAGE_DAY_SECS - (w % USAGE_DAY_SECS < 0);
 }
 
 int64_t usage_rollup_day_start(const UsageZone *pZ, int64_t d) {
-  if (pZ == 0) return d * RZ_DAY;
-  return usage_zone_from_local(pZ, d * RZ_DAY);
+  if (pZ == 0) return d * USAGE_DAY_SECS;
+  return usage_zone_from_local(pZ, d * USAGE_DAY_SECS);
 }
 
 int64_t usage_rollup_day_floor(const UsageZone *pZ, int64_t t) {

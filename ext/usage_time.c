@@ -31,11 +31,8 @@
 #include <math.h>
 #include <stddef.h>
 
-/* Seconds in a day. */
-#define SECS_PER_DAY USAGE_DAY_SECS
-
 /* Largest widths accepted: 10000 years of 366 days, or of 12 months. */
-#define WIDTH_MAX_SECONDS ((int64_t)10000 * 366 * SECS_PER_DAY)
+#define WIDTH_MAX_SECONDS ((int64_t)10000 * 366 * USAGE_DAY_SECS)
 #define WIDTH_MAX_MONTHS ((int64_t)10000 * 12)
 
 /* Month index (year*12 + month-1) of 0000-01 and of 9999-12. */
@@ -127,7 +124,7 @@ static int read_digits(const unsigned char *z, int n, int i, int nDigit,
 
 /* Convert a validated date and time of day to unix seconds (no checks). */
 static int64_t ts_from_fields(int y, int mo, int d, int h, int mi, int s) {
-  return usage_days_from_civil(y, mo, d) * SECS_PER_DAY + h * 3600 + mi * 60 +
+  return usage_days_from_civil(y, mo, d) * USAGE_DAY_SECS + h * 3600 + mi * 60 +
          s;
 }
 
@@ -232,7 +229,7 @@ int usage_time_parse(const char *zIn, int n, int64_t *pOut,
     if (parse_zone(z, n, &i, &off, pzWhy)) return 1;
   }
   if (i != n) return fail(pzWhy, "trailing text");
-  t = usage_days_from_civil(y, mo, d) * SECS_PER_DAY + secs - off;
+  t = usage_days_from_civil(y, mo, d) * USAGE_DAY_SECS + secs - off;
   if (!ts_in_range(t)) return fail(pzWhy, "out of range (years 0000-9999)");
   *pOut = t;
   return 0;
@@ -303,8 +300,8 @@ int usage_time_format(int64_t t, char *zOut) {
   int64_t days, secs, y;
   int m, d;
   if (!ts_in_range(t)) return 1;
-  days = floor_div(t, SECS_PER_DAY);
-  secs = t - days * SECS_PER_DAY; /* 0..86399 */
+  days = floor_div(t, USAGE_DAY_SECS);
+  secs = t - days * USAGE_DAY_SECS; /* 0..86399 */
   usage_civil_from_days(days, &y, &m, &d);
   put_digits(zOut, 4, y);
   zOut[4] = '-';
@@ -334,8 +331,8 @@ static const WidthUnit aWidthUnit[] = {
     {"second", 6, USAGE_WIDTH_SECONDS, 1},
     {"minute", 6, USAGE_WIDTH_SECONDS, 60},
     {"hour", 4, USAGE_WIDTH_SECONDS, 3600},
-    {"day", 3, USAGE_WIDTH_SECONDS, SECS_PER_DAY},
-    {"week", 4, USAGE_WIDTH_SECONDS, 7 * SECS_PER_DAY},
+    {"day", 3, USAGE_WIDTH_SECONDS, USAGE_DAY_SECS},
+    {"week", 4, USAGE_WIDTH_SECONDS, 7 * USAGE_DAY_SECS},
     {"month", 5, USAGE_WIDTH_MONTHS, 1},
     {"quarter", 7, USAGE_WIDTH_MONTHS, 3},
     {"year", 4, USAGE_WIDTH_MONTHS, 12},
@@ -422,14 +419,14 @@ int64_t usage_width_default_origin(const UsageWidth *pW) {
 static int64_t month_index(int64_t t) {
   int64_t y;
   int m, d;
-  usage_civil_from_days(floor_div(t, SECS_PER_DAY), &y, &m, &d);
+  usage_civil_from_days(floor_div(t, USAGE_DAY_SECS), &y, &m, &d);
   return y * 12 + (m - 1);
 }
 
 /* Unix seconds of 00:00:00 on day 1 of month index mi (year*12 + month-1). */
 static int64_t month_start(int64_t mi) {
   int64_t y = floor_div(mi, 12);
-  return usage_days_from_civil(y, (int)(mi - y * 12) + 1, 1) * SECS_PER_DAY;
+  return usage_days_from_civil(y, (int)(mi - y * 12) + 1, 1) * USAGE_DAY_SECS;
 }
 
 /* True if the width is one this module could have produced. */
