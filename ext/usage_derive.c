@@ -90,6 +90,29 @@ UsageDeriver *usage_deriver_new(sqlite3 *db, const char *zSchema) {
   return d;
 }
 
+int usage_deriver_connect(sqlite3 *db, const char *zDecl, const char *zTable,
+                          const char *const *argv, char **pzSchema,
+                          UsageDeriver **ppDeriver, char **pzErr) {
+  char *zSchema;
+  UsageDeriver *d;
+  int rc = sqlite3_declare_vtab(db, zDecl);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  if (rc != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("%s: %s", zTable, sqlite3_errstr(rc));
+    return rc;
+  }
+  zSchema = sqlite3_mprintf("%s", argv[1]);
+  d = zSchema ? usage_deriver_new(db, argv[1]) : 0;
+  if (d == 0) {
+    sqlite3_free(zSchema);
+    return SQLITE_NOMEM;
+  }
+  *pzSchema = zSchema;
+  *ppDeriver = d;
+  return SQLITE_OK;
+}
+
 void usage_deriver_free(UsageDeriver *d) {
   int i;
   if (d == 0) return;

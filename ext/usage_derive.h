@@ -61,6 +61,14 @@ typedef struct UsageDeriver UsageDeriver;
 UsageDeriver *usage_deriver_new(sqlite3 *db, const char *zSchema);
 void usage_deriver_free(UsageDeriver *d);
 
+/* What the xConnect of each table that writes facts shares: declare zDecl,
+** mark the table innocuous, copy the schema name argv[1] to *pzSchema and
+** make its deriver in *ppDeriver, which the caller then owns. On an error
+** neither is set (*pzErr may name zTable). */
+int usage_deriver_connect(sqlite3 *db, const char *zDecl, const char *zTable,
+                          const char *const *argv, char **pzSchema,
+                          UsageDeriver **ppDeriver, char **pzErr);
+
 /* Forget everything read: a transaction began or ended, or a savepoint was
 ** rolled back. */
 void usage_deriver_forget(UsageDeriver *d);

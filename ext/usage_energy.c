@@ -198,28 +198,16 @@ static int energy_connect(sqlite3 *db, void *pAux, int argc,
                           const char *const *argv, sqlite3_vtab **ppVtab,
                           char **pzErr) {
   const EnergyDef *pDef = (const EnergyDef *)pAux;
-  EnergyVtab *p;
+  EnergyVtab *p = sqlite3_malloc(sizeof(*p));
   int rc;
   (void)argc;
-  rc = sqlite3_declare_vtab(db, pDef->zDecl);
-  if (rc != SQLITE_OK) return rc;
-  p = sqlite3_malloc(sizeof(*p));
   if (p == 0) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->db = db;
   p->pDef = pDef;
-  p->zSchema = sqlite3_mprintf("%s", argv[1]);
-  p->pDeriver = p->zSchema ? usage_deriver_new(db, argv[1]) : 0;
-  if (p->pDeriver == 0) {
-    sqlite3_free(p->zSchema);
-    sqlite3_free(p);
-    return SQLITE_NOMEM;
-  }
-  rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  rc = usage_deriver_connect(db, pDef->zDecl, pDef->zName, argv, &p->zSchema,
+                             &p->pDeriver, pzErr);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("%s: %s", pDef->zName, sqlite3_errstr(rc));
-    usage_deriver_free(p->pDeriver);
-    sqlite3_free(p->zSchema);
     sqlite3_free(p);
     return rc;
   }
