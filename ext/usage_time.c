@@ -49,23 +49,11 @@ static int ts_in_range(int64_t t) {
   return t >= USAGE_TS_MIN && t <= USAGE_TS_MAX;
 }
 
-/* Floor division a/b for b > 0: rounds toward minus infinity, unlike '/'. */
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b) < 0) q--;
-  return q;
-}
-
-/* True if y is a leap year of the proleptic Gregorian calendar. */
-static int is_leap(int64_t y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* Number of days in month m (1-12) of year y. */
 static int days_in_month(int64_t y, int m) {
   static const unsigned char aDays[12] = {31, 28, 31, 30, 31, 30,
                                           31, 31, 30, 31, 30, 31};
-  return (m == 2 && is_leap(y)) ? 29 : aDays[m - 1];
+  return (m == 2 && usage_is_leap(y)) ? 29 : aDays[m - 1];
 }
 
 /*
@@ -77,7 +65,7 @@ static int days_in_month(int64_t y, int m) {
 int64_t usage_days_from_civil(int64_t y, int m, int d) {
   int64_t era, yoe, doy, doe;
   if (m <= 2) y--;
-  era = floor_div(y, 400);
+  era = usage_floor_div(y, 400);
   yoe = y - era * 400;                                   /* 0..399 */
   doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
   doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
@@ -92,7 +80,7 @@ void usage_civil_from_days(int64_t days, int64_t *pY, int *pM, int *pD) {
   int64_t z, era, doe, yoe, doy, mp, y;
   int m;
   z = days + 719468; /* from 0000-03-01 */
-  era = floor_div(z, 146097);
+  era = usage_floor_div(z, 146097);
   doe = z - era * 146097;                                      /* 0..146096 */
   yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
   doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* 0..365 */
@@ -300,7 +288,7 @@ int usage_time_format(int64_t t, char *zOut) {
   int64_t days, secs, y;
   int m, d;
   if (!ts_in_range(t)) return 1;
-  days = floor_div(t, USAGE_DAY_SECS);
+  days = usage_floor_div(t, USAGE_DAY_SECS);
   secs = t - days * USAGE_DAY_SECS; /* 0..86399 */
   usage_civil_from_days(days, &y, &m, &d);
   put_digits(zOut, 4, y);
@@ -419,13 +407,13 @@ int64_t usage_width_default_origin(const UsageWidth *pW) {
 static int64_t month_index(int64_t t) {
   int64_t y;
   int m, d;
-  usage_civil_from_days(floor_div(t, USAGE_DAY_SECS), &y, &m, &d);
+  usage_civil_from_days(usage_floor_div(t, USAGE_DAY_SECS), &y, &m, &d);
   return y * 12 + (m - 1);
 }
 
 /* Unix seconds of 00:00:00 on day 1 of month index mi (year*12 + month-1). */
 static int64_t month_start(int64_t mi) {
-  int64_t y = floor_div(mi, 12);
+  int64_t y = usage_floor_div(mi, 12);
   return usage_days_from_civil(y, (int)(mi - y * 12) + 1, 1) * USAGE_DAY_SECS;
 }
 
@@ -463,11 +451,11 @@ int usage_bucket_start(const UsageWidth *pW, int64_t origin, int64_t t,
   if (!width_ok(pW) || !ts_in_range(origin) || !ts_in_range(t)) return 1;
   if (pW->eKind == USAGE_WIDTH_MONTHS) {
     int64_t oi = month_index(origin);
-    int64_t mi = oi + floor_div(month_index(t) - oi, pW->n) * pW->n;
+    int64_t mi = oi + usage_floor_div(month_index(t) - oi, pW->n) * pW->n;
     if (mi < 0 || mi > MONTH_INDEX_MAX) return 1;
     start = month_start(mi);
   } else {
-    start = origin + floor_div(t - origin, pW->n) * pW->n;
+    start = origin + usage_floor_div(t - origin, pW->n) * pW->n;
   }
   if (!ts_in_range(start)) return 1;
   *pStart = start;

@@ -22,6 +22,18 @@
 /* Seconds in a day: days of UTC, and of a zone's local calendar. */
 #define USAGE_DAY_SECS 86400
 
+/* Floor division a/b for b > 0: rounds toward minus infinity, unlike '/'. */
+static inline int64_t usage_floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b) < 0) q--;
+  return q;
+}
+
+/* True if y is a leap year of the proleptic Gregorian calendar. */
+static inline int usage_is_leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
 /* Unix seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z. */
 #define USAGE_TS_MIN ((int64_t)-62167219200LL)
 #define USAGE_TS_MAX ((int64_t)253402300799LL)

@@ -29,8 +29,6 @@
 #include "usage_time.h"
 #include "usage_zone_data.h"
 
-#define SECS_PER_DAY 86400
-
 /* Bounds of "forever" for the first and last periods. */
 #define T_NONE_BEFORE INT64_MIN
 #define T_NONE_AFTER INT64_MAX
@@ -39,18 +37,6 @@
 static int fail(const char **pzWhy, const char *zWhy) {
   if (pzWhy) *pzWhy = zWhy;
   return 1;
-}
-
-/* Floor division a/b for b > 0. */
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b) < 0) q--;
-  return q;
-}
-
-/* True if y is a leap year of the proleptic Gregorian calendar. */
-static int is_leap(int64_t y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
 const char *usage_zone_version(void) {
@@ -227,7 +213,7 @@ int64_t usage_zone_rule_wall(const UsageRuleDate *pD, int64_t y) {
   int64_t jan1 = usage_days_from_civil(y, 1, 1), day;
   switch (pD->eKind) {
     case USAGE_RULE_JULIAN:
-      day = jan1 + pD->n - 1 + (pD->n >= 60 && is_leap(y));
+      day = jan1 + pD->n - 1 + (pD->n >= 60 && usage_is_leap(y));
       break;
     case USAGE_RULE_DAY: day = jan1 + pD->n; break;
     default: {
@@ -240,7 +226,7 @@ int64_t usage_zone_rule_wall(const UsageRuleDate *pD, int64_t y) {
       break;
     }
   }
-  return day * SECS_PER_DAY + pD->secs;
+  return day * USAGE_DAY_SECS + pD->secs;
 }
 
 /* ---------------------------------------------------------------------
@@ -296,7 +282,7 @@ int usage_zone_load(int i, UsageZone *pZ, const char **pzWhy) {
   pZ->iBefore = pT->iBefore;
   for (k = 0; k < pT->nType; k++) {
     int32_t v = pD->aOff[pT->iOff + k];
-    pZ->aOff[k] = (int32_t)floor_div(v, 2);
+    pZ->aOff[k] = (int32_t)usage_floor_div(v, 2);
     pZ->aDst[k] = (unsigned char)(v - 2 * pZ->aOff[k]);
   }
   iDelta = pT->iDelta;
@@ -348,9 +334,9 @@ static void period_rule(const UsageZone *pZ, int64_t t, int64_t sFloor,
   const UsageZoneRule *r = &pZ->rule;
   int64_t y, a[5];
   int m, d, k, dst;
-  usage_civil_from_days(floor_div(t, SECS_PER_DAY), &y, &m, &d);
-  a[0] = usage_days_from_civil(y, 1, 1) * SECS_PER_DAY;
-  a[1] = usage_days_from_civil(y + 1, 1, 1) * SECS_PER_DAY;
+  usage_civil_from_days(usage_floor_div(t, USAGE_DAY_SECS), &y, &m, &d);
+  a[0] = usage_days_from_civil(y, 1, 1) * USAGE_DAY_SECS;
+  a[1] = usage_days_from_civil(y + 1, 1, 1) * USAGE_DAY_SECS;
   a[2] = usage_zone_rule_wall(&r->start, y) - r->stdOff;
   a[3] = usage_zone_rule_wall(&r->end, y) - r->dstOff;
   a[4] = sFloor;
