@@ -43,6 +43,19 @@ static void append_amounts(sqlite3_str *pStr, const char *zPre,
   }
 }
 
+/* Append "INSERT INTO main.<zTable>(scope, <zPeriod>, key_id, samples,
+** <amounts>) VALUES (?1, ?2, ...)", one parameter per column in order. */
+static void append_rollup_insert(sqlite3_str *pStr, const char *zTable,
+                                 const char *zPeriod) {
+  int j;
+  sqlite3_str_appendf(pStr, "INSERT INTO main.%s(scope, %s, key_id, samples",
+                      zTable, zPeriod);
+  append_amounts(pStr, "", "");
+  sqlite3_str_appendall(pStr, ") VALUES (?1, ?2, ?3, ?4");
+  for (j = 0; j < RF_NAMOUNT; j++) sqlite3_str_appendf(pStr, ", ?%d", 5 + j);
+  sqlite3_str_appendall(pStr, ")");
+}
+
 /* The SQL of statement iStmt for scope text zScope's key column zKey. */
 static char *stmt_sql(int iStmt, const char *zKey) {
   sqlite3_str *pStr = sqlite3_str_new(0);
@@ -59,22 +72,11 @@ static char *stmt_sql(int iStmt, const char *zKey) {
                                   "scope = ?1 AND day >= ?2 AND day < ?3");
       break;
     case RS_DAY_INSERT:
-      sqlite3_str_appendall(pStr, "INSERT INTO main.usage_rollup_day(scope, "
-                                  "day, key_id, samples");
-      append_amounts(pStr, "", "");
-      sqlite3_str_appendall(pStr, ") VALUES (?1, ?2, ?3, ?4");
-      for (j = 0; j < RF_NAMOUNT; j++)
-        sqlite3_str_appendf(pStr, ", ?%d", 5 + j);
-      sqlite3_str_appendall(pStr, ")");
+      append_rollup_insert(pStr, "usage_rollup_day", "day");
       break;
     case RS_MONTH_ADD:
-      sqlite3_str_appendall(pStr, "INSERT INTO main.usage_rollup_month(scope, "
-                                  "month, key_id, samples");
-      append_amounts(pStr, "", "");
-      sqlite3_str_appendall(pStr, ") VALUES (?1, ?2, ?3, ?4");
-      for (j = 0; j < RF_NAMOUNT; j++)
-        sqlite3_str_appendf(pStr, ", ?%d", 5 + j);
-      sqlite3_str_appendall(pStr, ") ON CONFLICT(scope, month, key_id) DO "
+      append_rollup_insert(pStr, "usage_rollup_month", "month");
+      sqlite3_str_appendall(pStr, " ON CONFLICT(scope, month, key_id) DO "
                                   "UPDATE SET samples = samples + "
                                   "excluded.samples");
       for (j = 0; j < RF_NAMOUNT; j++) {
