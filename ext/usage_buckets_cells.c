@@ -18,10 +18,19 @@
 #include "usage_buckets.h"
 SQLITE_EXTENSION_INIT3
 
+/* Make the cell array room for n cells. */
+static int cells_resize(BkCells *pCells, int n) {
+  BkCell *aNew =
+      sqlite3_realloc64(pCells->aCell, (sqlite3_uint64)n * sizeof(BkCell));
+  if (aNew == 0) return SQLITE_NOMEM;
+  pCells->aCell = aNew;
+  pCells->nCellAlloc = n;
+  return SQLITE_OK;
+}
+
 /* Room for one more cell: grow the array, refusing more than BK_MAX_CELLS. */
 int bk_cells_reserve(BkVtab *p, BkCells *pCells) {
   int nNew;
-  BkCell *aNew;
   if (pCells->nCell < pCells->nCellAlloc) return SQLITE_OK;
   if (pCells->nCell >= BK_MAX_CELLS) {
     return usage_vtab_error(&p->base, SQLITE_ERROR,
@@ -32,12 +41,7 @@ int bk_cells_reserve(BkVtab *p, BkCells *pCells) {
   }
   nNew = pCells->nCellAlloc ? pCells->nCellAlloc * 2 : 256;
   if (nNew > BK_MAX_CELLS) nNew = BK_MAX_CELLS;
-  aNew =
-      sqlite3_realloc64(pCells->aCell, (sqlite3_uint64)nNew * sizeof(BkCell));
-  if (aNew == 0) return SQLITE_NOMEM;
-  pCells->aCell = aNew;
-  pCells->nCellAlloc = nNew;
-  return SQLITE_OK;
+  return cells_resize(pCells, nNew);
 }
 
 /* The most cells made room for before a scan: 5 MB. */
@@ -45,13 +49,10 @@ int bk_cells_reserve(BkVtab *p, BkCells *pCells) {
 
 int bk_cells_presize(BkVtab *p, BkCells *pCells) {
   int n = p->nCellHint < BK_PRESIZE_MAX ? p->nCellHint : BK_PRESIZE_MAX;
-  BkCell *aNew;
+  int rc;
   if (n <= pCells->nCellAlloc) return SQLITE_OK;
-  aNew = sqlite3_realloc64(pCells->aCell, (sqlite3_uint64)n * sizeof(BkCell));
-  if (aNew == 0) return SQLITE_NOMEM;
-  pCells->aCell = aNew;
-  pCells->nCellAlloc = n;
-  return usage_hash_reserve(&pCells->cellMap, n);
+  rc = cells_resize(pCells, n);
+  return rc == SQLITE_OK ? usage_hash_reserve(&pCells->cellMap, n) : rc;
 }
 
 /* qsort order of keys (an array of pointers to them) by their names. */
