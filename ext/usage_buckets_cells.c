@@ -149,7 +149,7 @@ int bk_order_result(BkVtab *p, BkCursor *c) {
 
 /* Month number year*12 + month-1 of an instant. */
 static int64_t month_number(int64_t t) {
-  int64_t days = t / USAGE_DAY_SECS - (t % USAGE_DAY_SECS < 0), y;
+  int64_t days = usage_floor_div(t, USAGE_DAY_SECS), y;
   int m, d;
   usage_civil_from_days(days, &y, &m, &d);
   return y * 12 + (m - 1);

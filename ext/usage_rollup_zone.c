@@ -63,7 +63,7 @@ int usage_rollup_tz_read(sqlite3 *db, const char *zSchema, char **pzName) {
 
 int64_t usage_rollup_day_of(const UsageZone *pZ, int64_t t) {
   int64_t w = t + usage_zone_offset(pZ, t, 0);
-  return w / USAGE_DAY_SECS - (w % USAGE_DAY_SECS < 0);
+  return usage_floor_div(w, USAGE_DAY_SECS);
 }
 
 int64_t usage_rollup_day_start(const UsageZone *pZ, int64_t d) {
