@@ -24,6 +24,10 @@
 **   - Inside a transaction, once a row fails, the transaction is doomed:
 **     later rows are not written and COMMIT fails, rolling all of it back,
 **     with the first error. So a CSV with one bad line loads nothing.
+**   - The facts of a multi-row INSERT INTO usage_ingest are written in
+**     batches, and all of them by the statement's end
+**     (usage_ingest_batch.c); a function run by that same statement may
+**     see only the batches written so far.
 **
 ** The tables exist in main as soon as the extension is loaded. For another
 ** schema: CREATE VIRTUAL TABLE aux.usage_ingest USING usage_ingest.
@@ -38,10 +42,6 @@
 #include "usage_ingest.h"
 #include "usage_register.h"
 SQLITE_EXTENSION_INIT3
-
-/* The amounts' upsert: "busy_kwh = excluded.busy_kwh, ..., ". */
-#define IN_SET_ITEM(NAME, zCol) zCol " = excluded." zCol ", "
-#define IN_SET_AMOUNTS USAGE_AMOUNTS(IN_SET_ITEM)
 
 /* The amounts read from the fact table f: "f.busy_kwh, ..., ". */
 #define IN_FACT_ITEM(NAME, zCol) "f." zCol ", "
@@ -63,20 +63,9 @@ static const char *const azStmtSql[ST_COUNT] = {
     "VALUES (?1, ?2, ?3) ON CONFLICT(user_id) DO UPDATE SET "
     "display_name = COALESCE(excluded.display_name, display_name), "
     "group_id = COALESCE(excluded.group_id, group_id)",
-    "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, "
-    "user_id, " USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh, energy_source, "
-    "carbon_source, carbon_coverage, covered_kwh, intensity_given) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16, ?17) "
-    "ON CONFLICT(scope, ts, COALESCE(project_id, -1), "
-    "COALESCE(machine_id, -1), COALESCE(user_id, '')) "
-    "DO UPDATE SET " IN_SET_AMOUNTS
-    "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh, "
-    "energy_source = excluded.energy_source, "
-    "carbon_source = excluded.carbon_source, "
-    "carbon_coverage = excluded.carbon_coverage, "
-    "covered_kwh = excluded.covered_kwh, "
-    "intensity_given = excluded.intensity_given",
+    FACT_UPSERT_HEAD
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+    "?17)" FACT_UPSERT_TAIL,
     "INSERT INTO \"%w\".map_user_project(user_id, project_id) VALUES (?1, ?2) "
     "ON CONFLICT DO NOTHING",
     "INSERT INTO \"%w\".map_project_machine(project_id, machine_id) "
@@ -281,6 +270,7 @@ static int ingest_connect(sqlite3 *db, void *pAux, int argc,
 
 /* Forget the doomed-transaction state. */
 static void ingest_reset_txn(IngestVtab *p) {
+  batch_reset(&p->batch);
   ingest_cache_clear(&p->cache);
   usage_deriver_forget(p->pDeriver);
   p->nRow = 0;
@@ -295,6 +285,8 @@ static int ingest_disconnect(sqlite3_vtab *pVtab) {
   int i;
   for (i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
   ingest_reset_txn(p);
+  batch_free(&p->batch);
+  sqlite3_free(p->base.zErrMsg); /* one SQLite never read, if any */
   usage_deriver_free(p->pDeriver);
   sqlite3_free(p->zSchema);
   sqlite3_free(p);
@@ -410,10 +402,11 @@ static int ingest_begin(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
-/* xSync: refuse to commit a transaction in which a row failed. */
+/* xSync: refuse to commit a transaction in which a row failed; else write
+** the facts an autocommit statement held back. */
 static int ingest_sync(sqlite3_vtab *pVtab) {
   IngestVtab *p = (IngestVtab *)pVtab;
-  if (p->zFailure == 0) return SQLITE_OK;
+  if (p->zFailure == 0) return batch_flush(p);
   return usage_vtab_error(&p->base, SQLITE_ERROR,
                           "%s: nothing was committed, because row "
                           "%lld of this transaction failed: %s",
@@ -426,19 +419,31 @@ static int ingest_end(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
-/* xSavepoint and xRelease: nothing to do; the tables keep no rows. */
+/* xSavepoint: whose it is matters to the held facts. */
 static int ingest_savepoint(sqlite3_vtab *pVtab, int iSavepoint) {
-  (void)pVtab;
-  (void)iSavepoint;
-  return SQLITE_OK;
+  return batch_savepoint((IngestVtab *)pVtab, iSavepoint);
 }
 
-/* xRollbackTo: rows this statement created may be gone, so forget them. The
-** doomed-transaction state stays: a failed row still fails the COMMIT. */
+/* xRelease: a statement's end writes the facts it held. SQLite reads no
+** message from xRelease (it rolls the whole transaction back and reports
+** the code alone), so none is kept. */
+static int ingest_release(sqlite3_vtab *pVtab, int iSavepoint) {
+  int rc = batch_release((IngestVtab *)pVtab, iSavepoint);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(pVtab->zErrMsg);
+    pVtab->zErrMsg = 0;
+  }
+  return rc;
+}
+
+/* xRollbackTo: rows this statement created may be gone, so forget them,
+** and drop the facts held since. The doomed-transaction state stays: a
+** failed row still fails the COMMIT. */
 static int ingest_rollback_to(sqlite3_vtab *pVtab, int iSavepoint) {
-  (void)iSavepoint;
-  ingest_cache_clear(&((IngestVtab *)pVtab)->cache);
-  usage_deriver_forget(((IngestVtab *)pVtab)->pDeriver);
+  IngestVtab *p = (IngestVtab *)pVtab;
+  batch_rollback_to(p, iSavepoint);
+  ingest_cache_clear(&p->cache);
+  usage_deriver_forget(p->pDeriver);
   return SQLITE_OK;
 }
 
@@ -465,7 +470,7 @@ static const sqlite3_module ingestModule = {
     0,                  /* xFindFunction */
     0,                  /* xRename */
     ingest_savepoint,   /* xSavepoint */
-    ingest_savepoint,   /* xRelease */
+    ingest_release,     /* xRelease */
     ingest_rollback_to, /* xRollbackTo */
     0                   /* xShadowName */
 };

@@ -8,6 +8,7 @@
 ** The parts:
 **   usage_ingest.c       the module: statements, fields, scans, transactions
 **   usage_ingest_fact.c  INSERT INTO usage_ingest: the fact upsert
+**   usage_ingest_batch.c the facts of a multi-row INSERT, written in batches
 **   usage_ingest_dims.c  the dimension rows and the other four tables
 */
 #ifndef USAGE_INGEST_H
@@ -109,6 +110,64 @@ typedef struct FactBinds {
   int bIntensityGiven;          /* ?17 */
 } FactBinds;
 
+/* The fact upsert, around its rows of FACT_NPARAM parameters each:
+** FACT_UPSERT_HEAD "(?1, ..., ?17)" FACT_UPSERT_TAIL. "%w" is the schema. */
+#define FACT_NPARAM 17
+#define IN_SET_ITEM(NAME, zCol) zCol " = excluded." zCol ", "
+#define FACT_UPSERT_HEAD                                                \
+  "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, "   \
+  "user_id, " USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh, energy_source, " \
+  "carbon_source, carbon_coverage, covered_kwh, intensity_given) VALUES "
+#define FACT_SET_AMOUNTS USAGE_AMOUNTS(IN_SET_ITEM)
+#define FACT_UPSERT_TAIL                                   \
+  " ON CONFLICT(scope, ts, COALESCE(project_id, -1), "     \
+  "COALESCE(machine_id, -1), COALESCE(user_id, '')) "      \
+  "DO UPDATE SET " FACT_SET_AMOUNTS                        \
+  "intensity_gCo2eq_kwh = excluded.intensity_gCo2eq_kwh, " \
+  "energy_source = excluded.energy_source, "               \
+  "carbon_source = excluded.carbon_source, "               \
+  "carbon_coverage = excluded.carbon_coverage, "           \
+  "covered_kwh = excluded.covered_kwh, "                   \
+  "intensity_given = excluded.intensity_given"
+
+/* One checked fact, resolved and derived: the values of the upsert's
+** parameters. zUser points at the row's own text, or (held in a batch) is
+** 0 with the text at iUser in the batch's arena. */
+typedef struct FactRow {
+  char zTs[USAGE_TS_LEN + 1]; /* ?1 */
+  int eScope;                 /* ?2 */
+  sqlite3_int64 aId[2];       /* ?3 ?4: project, machine id (by scope) */
+  const char *zUser;          /* ?5, or 0 */
+  int nUser, iUser;           /* its length; its offset in a batch */
+  int aIsNull[IN_NCOL];       /* ?6 .. ?12: NULL or aAmount[] */
+  double aAmount[IN_NCOL];
+  const char *zEnergySource; /* ?13 */
+  const char *zCarbonSource; /* ?14 */
+  double coverage;           /* ?15 */
+  double coveredKwh;         /* ?16 */
+  int bIntensityGiven;       /* ?17 */
+} FactRow;
+
+/* The facts of one statement held back to be written BATCH_ROWS at a time
+** (usage_ingest_batch.c). iLevel is the savepoint whose end writes them,
+** -1 for the commit of an autocommit statement. Of the open savepoints,
+** aStmt[i] tells whether savepoint i is a statement's, and aMark[i] how
+** many facts were held when it opened. */
+#define BATCH_ROWS 64
+#define BATCH_DEPTH 32
+typedef struct FactBatch {
+  FactRow *aRow; /* the held facts, oldest first */
+  int nRow, nRowAlloc;
+  int iLevel;   /* where they are written; see above */
+  char *zArena; /* their user_id texts */
+  int nArena, nArenaAlloc;
+  sqlite3_stmt *pInsert; /* the BATCH_ROWS-row upsert */
+  int iTop;              /* innermost open savepoint, -1 for none */
+  unsigned char aStmt[BATCH_DEPTH];
+  int aMark[BATCH_DEPTH];
+  int nOwn; /* statements of ours running: their savepoints are ignored */
+} FactBatch;
+
 /* A table on one connection and schema. */
 struct IngestVtab {
   sqlite3_vtab base;             /* base class: must be first */
@@ -121,6 +180,7 @@ struct IngestVtab {
   char *zFailure;         /* its error, kept until the transaction ends */
   DimCache cache;         /* names resolved by the current statement */
   FactBinds binds;        /* what ST_FACT_UPSERT's parameters hold */
+  FactBatch batch;        /* facts held back by a multi-row INSERT */
   UsageDeriver *pDeriver; /* energy and carbon a row leaves out */
 };
 
@@ -151,6 +211,25 @@ int ingest_arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
 
 /* INSERT INTO usage_ingest. */
 int insert_fact(IngestVtab *p, sqlite3_value **a);
+/* Bind a fact to the one-row upsert and run it. */
+int fact_write(IngestVtab *p, const FactRow *f);
+
+/* ---- usage_ingest_batch.c ---------------------------------------------- */
+
+/* Write the fact now, or hold it for the batch it belongs to. */
+int batch_fact(IngestVtab *p, const FactRow *f);
+/* Write every held fact. */
+int batch_flush(IngestVtab *p);
+/* Drop the held facts, unwritten. */
+void batch_discard(FactBatch *b);
+/* Free what the batch holds. */
+void batch_free(FactBatch *b);
+/* The savepoint callbacks: what they mean for the held facts. */
+int batch_savepoint(IngestVtab *p, int iSavepoint);
+int batch_release(IngestVtab *p, int iSavepoint);
+void batch_rollback_to(IngestVtab *p, int iSavepoint);
+/* A transaction starts or ends: nothing is held, no savepoint is open. */
+void batch_reset(FactBatch *b);
 
 /* ---- usage_ingest_dims.c ----------------------------------------------- */
 

@@ -11,6 +11,7 @@
 ** value changed since the last row (FactBinds), which a bulk import of
 ** rows that share ts, scope and key makes cheap.
 */
+#include <float.h>
 #include <string.h>
 
 #include "usage_ingest.h"
@@ -90,27 +91,26 @@ static int fact_bind_scope(IngestVtab *p, sqlite3_stmt *pStmt, int eScope) {
                            SQLITE_STATIC);
 }
 
-/* Bind the checked row to the upsert: ts, scope, key ids, amounts. */
-static int fact_bind_row(IngestVtab *p, sqlite3_stmt *pUpsert, const char *zTs,
-                         int eScope, const sqlite3_int64 *aId,
-                         const char *zUser, int nUser, const int *aIsNull,
-                         const double *aAmount) {
-  int i, rc = fact_bind_ts(p, pUpsert, zTs);
-  if (rc == SQLITE_OK) rc = fact_bind_scope(p, pUpsert, eScope);
+/* Bind a fact's ts, scope, key ids and amounts to the one-row upsert. */
+static int fact_bind_row(IngestVtab *p, sqlite3_stmt *pUpsert,
+                         const FactRow *f) {
+  int i, rc = fact_bind_ts(p, pUpsert, f->zTs);
+  if (rc == SQLITE_OK) rc = fact_bind_scope(p, pUpsert, f->eScope);
   for (i = IN_PROJECT; rc == SQLITE_OK && i <= IN_MACHINE; i++) {
-    rc = (eScope == i - IN_PROJECT + USAGE_SCOPE_PROJECT)
-             ? fact_bind_id(p, pUpsert, i, aId[i - IN_PROJECT])
+    rc = (f->eScope == i - IN_PROJECT + USAGE_SCOPE_PROJECT)
+             ? fact_bind_id(p, pUpsert, i, f->aId[i - IN_PROJECT])
              : fact_bind_null(p, pUpsert, i);
   }
-  if (rc == SQLITE_OK && zUser) {
+  if (rc == SQLITE_OK && f->zUser) {
     p->binds.aKind[IN_USER] = FB_VALUE; /* the row's own text: always bound */
-    rc = sqlite3_bind_text(pUpsert, IN_USER + 1, zUser, nUser, SQLITE_STATIC);
+    rc = sqlite3_bind_text(pUpsert, IN_USER + 1, f->zUser, f->nUser,
+                           SQLITE_STATIC);
   } else if (rc == SQLITE_OK) {
     rc = fact_bind_null(p, pUpsert, IN_USER);
   }
   for (i = IN_BUSY_CPU; rc == SQLITE_OK && i <= IN_INTENSITY; i++) {
-    rc = aIsNull[i] ? fact_bind_null(p, pUpsert, i)
-                    : fact_bind_real(p, pUpsert, i, aAmount[i]);
+    rc = f->aIsNull[i] ? fact_bind_null(p, pUpsert, i)
+                       : fact_bind_real(p, pUpsert, i, f->aAmount[i]);
   }
   return rc;
 }
@@ -125,10 +125,10 @@ static int is_blank(sqlite3_value *pVal) {
 /* Bind the provenance of a fact (?13 .. ?17); in a bulk load most rows
 ** share it with the row before, so only what differs is bound again. */
 static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
-                                const UsageFact *f) {
+                                const FactRow *f) {
   FactBinds *b = &p->binds;
-  const char *zEnergy = f->bEnergyModel ? "model" : "given";
-  const char *zCarbon = usage_carbon_source_name(f->eCarbonSource);
+  const char *zEnergy = f->zEnergySource;
+  const char *zCarbon = f->zCarbonSource;
   int rc = sqlite3_bind_double(pUpsert, 16, f->coveredKwh);
   if (rc == SQLITE_OK && b->bProvenance && b->zEnergySource == zEnergy &&
       b->zCarbonSource == zCarbon && b->bIntensityGiven == f->bIntensityGiven &&
@@ -153,26 +153,24 @@ static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
 }
 
 /* Derive the energy and carbon the row leaves out (both kWh, or both g,
-** NULL or ''), and bind the fact's provenance. */
-static int fact_derive(IngestVtab *p, sqlite3_stmt *pUpsert, sqlite3_value **a,
-                       const char *zTs, int eScope, const sqlite3_int64 *aId,
-                       int *aIsNull, double *aAmount) {
+** NULL or ''), and fill in the fact's provenance. */
+static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
   UsageFact f;
   memset(&f, 0, sizeof(f));
-  usage_time_parse_canonical(zTs, USAGE_TS_LEN, &f.t);
-  f.bMachine = eScope == USAGE_SCOPE_MACHINE;
-  f.iMachine = aId[1];
-  f.busyCpu = aAmount[IN_BUSY_CPU];
-  f.idleCpu = aAmount[IN_IDLE_CPU];
+  usage_time_parse_canonical(r->zTs, USAGE_TS_LEN, &f.t);
+  f.bMachine = r->eScope == USAGE_SCOPE_MACHINE;
+  f.iMachine = r->aId[1];
+  f.busyCpu = r->aAmount[IN_BUSY_CPU];
+  f.idleCpu = r->aAmount[IN_IDLE_CPU];
   f.bEnergyModel = is_blank(a[IN_BUSY_KWH]) && is_blank(a[IN_IDLE_KWH]);
   f.bCarbonDerived = is_blank(a[IN_BUSY_G]) && is_blank(a[IN_IDLE_G]);
-  f.bIntensityGiven = !aIsNull[IN_INTENSITY];
-  f.busyKwh = aAmount[IN_BUSY_KWH];
-  f.idleKwh = aAmount[IN_IDLE_KWH];
-  f.busyG = aAmount[IN_BUSY_G];
-  f.idleG = aAmount[IN_IDLE_G];
-  f.bIntensityNull = aIsNull[IN_INTENSITY];
-  f.intensity = aAmount[IN_INTENSITY];
+  f.bIntensityGiven = !r->aIsNull[IN_INTENSITY];
+  f.busyKwh = r->aAmount[IN_BUSY_KWH];
+  f.idleKwh = r->aAmount[IN_IDLE_KWH];
+  f.busyG = r->aAmount[IN_BUSY_G];
+  f.idleG = r->aAmount[IN_IDLE_G];
+  f.bIntensityNull = r->aIsNull[IN_INTENSITY];
+  f.intensity = r->aAmount[IN_INTENSITY];
   if (f.bEnergyModel || f.bCarbonDerived) {
     char *zErr = 0;
     int rc = usage_derive(p->pDeriver, p->pDef->zName, &f, &zErr);
@@ -187,28 +185,73 @@ static int fact_derive(IngestVtab *p, sqlite3_stmt *pUpsert, sqlite3_value **a,
     f.coverage = 1.0;
     f.coveredKwh = f.busyKwh + f.idleKwh;
   }
-  aAmount[IN_BUSY_KWH] = f.busyKwh;
-  aAmount[IN_IDLE_KWH] = f.idleKwh;
-  aAmount[IN_BUSY_G] = f.busyG;
-  aAmount[IN_IDLE_G] = f.idleG;
-  aAmount[IN_INTENSITY] = f.intensity;
-  aIsNull[IN_INTENSITY] = f.bIntensityNull;
-  return fact_bind_provenance(p, pUpsert, &f);
+  r->aAmount[IN_BUSY_KWH] = f.busyKwh;
+  r->aAmount[IN_IDLE_KWH] = f.idleKwh;
+  r->aAmount[IN_BUSY_G] = f.busyG;
+  r->aAmount[IN_IDLE_G] = f.idleG;
+  r->aAmount[IN_INTENSITY] = f.intensity;
+  r->aIsNull[IN_INTENSITY] = f.bIntensityNull;
+  r->zEnergySource = f.bEnergyModel ? "model" : "given";
+  r->zCarbonSource = usage_carbon_source_name(f.eCarbonSource);
+  r->coverage = f.coverage;
+  r->coveredKwh = f.coveredKwh;
+  r->bIntensityGiven = f.bIntensityGiven;
+  return SQLITE_OK;
 }
 
-/* INSERT INTO usage_ingest: check the row, resolve its key, upsert the fact. */
+/* What derivation made must still be a finite number >= 0 (a huge CPU
+** time times the watts can overflow), as fact_usage's CHECKs require: an
+** error that names the field now, rather than a CHECK failing when a
+** batch of held facts is written. */
+static int fact_check_derived(IngestVtab *p, const FactRow *f) {
+  static const char *const azOut[] = {"busy_kwh", "idle_kwh", "busy_gCo2eq",
+                                      "idle_gCo2eq"};
+  const double aOut[] = {f->aAmount[IN_BUSY_KWH], f->aAmount[IN_IDLE_KWH],
+                         f->aAmount[IN_BUSY_G], f->aAmount[IN_IDLE_G]};
+  int i;
+  for (i = 0; i < 4; i++) {
+    if (!(aOut[i] >= 0.0 && aOut[i] <= DBL_MAX)) {
+      return usage_vtab_error(&p->base, SQLITE_ERROR,
+                              "%s: %s must be a finite number >= 0, got %!.17g",
+                              p->pDef->zName, azOut[i], aOut[i]);
+    }
+  }
+  if (!(f->coveredKwh <= DBL_MAX)) {
+    return usage_vtab_error(
+        &p->base, SQLITE_ERROR,
+        "%s: busy_kwh + idle_kwh must be finite, got %!.17g", p->pDef->zName,
+        f->coveredKwh);
+  }
+  return SQLITE_OK;
+}
+
+/* Bind a fact to the one-row upsert and run it. */
+int fact_write(IngestVtab *p, const FactRow *f) {
+  sqlite3_stmt *pUpsert;
+  int rc = ingest_stmt_get(p, ST_FACT_UPSERT, &pUpsert);
+  if (rc != SQLITE_OK) return rc;
+  rc = fact_bind_provenance(p, pUpsert, f);
+  if (rc == SQLITE_OK) rc = fact_bind_row(p, pUpsert, f);
+  if (rc != SQLITE_OK) {
+    sqlite3_clear_bindings(pUpsert);
+    memset(&p->binds, 0, sizeof(p->binds)); /* every parameter is NULL now */
+    return rc;
+  }
+  rc = ingest_stmt_run(p, pUpsert, 0);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* INSERT INTO usage_ingest: check the row, resolve its key, derive what
+** it leaves out, and write the fact (or hold it for its batch). */
 int insert_fact(IngestVtab *p, sqlite3_value **a) {
   static const char *const azKey[3] = {"cloud_project_name", "machine_name",
                                        "user_id"};
   static const int aFind[3] = {ST_PROJECT_FIND, ST_MACHINE_FIND, ST_USER_FIND};
   const char *azName[3];
   int anName[3];
-  char zTs[USAGE_TS_LEN + 1];
   sqlite3_int64 aId[3] = {0, 0, 0};
-  int aIsNull[IN_NCOL];
-  double aAmount[IN_NCOL];
-  sqlite3_stmt *pUpsert;
-  int i, rc, bNoMem = 0, eScope = USAGE_SCOPE_ADA;
+  FactRow r;
+  int i, rc, bNoMem = 0;
   char *zErr;
 
   for (i = 0; i < 3; i++) {
@@ -225,29 +268,25 @@ int insert_fact(IngestVtab *p, sqlite3_value **a) {
     return rc;
   }
   if (bNoMem) return SQLITE_NOMEM;
-  rc = ingest_arg_time(p, a[IN_TS], "ts", zTs);
-  if (rc == SQLITE_OK) rc = ingest_stmt_get(p, ST_FACT_UPSERT, &pUpsert);
+  memset(&r, 0, sizeof(r));
+  r.eScope = USAGE_SCOPE_ADA;
+  rc = ingest_arg_time(p, a[IN_TS], "ts", r.zTs);
   for (i = IN_BUSY_CPU; rc == SQLITE_OK && i <= IN_INTENSITY; i++) {
-    rc = arg_amount(p, a[i], azIngestCol[i], i == IN_INTENSITY, &aIsNull[i],
-                    &aAmount[i]);
+    rc = arg_amount(p, a[i], azIngestCol[i], i == IN_INTENSITY, &r.aIsNull[i],
+                    &r.aAmount[i]);
   }
   /* The scope rule held: at most one key is set, and it names the scope. */
   for (i = 0; rc == SQLITE_OK && i < 3; i++) {
     if (azName[i] == 0) continue;
-    eScope = USAGE_SCOPE_PROJECT + i;
+    r.eScope = USAGE_SCOPE_PROJECT + i;
     rc = ingest_dim_id(p, aFind[i], azName[i], anName[i], &aId[i]);
   }
   if (rc != SQLITE_OK) return rc;
-  rc = fact_derive(p, pUpsert, a, zTs, eScope, aId, aIsNull, aAmount);
-  if (rc == SQLITE_OK) {
-    rc = fact_bind_row(p, pUpsert, zTs, eScope, aId, azName[2], anName[2],
-                       aIsNull, aAmount);
-  }
-  if (rc != SQLITE_OK) {
-    sqlite3_clear_bindings(pUpsert);
-    memset(&p->binds, 0, sizeof(p->binds)); /* every parameter is NULL now */
-    return rc;
-  }
-  rc = ingest_stmt_run(p, pUpsert, 0);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  r.aId[0] = aId[0];
+  r.aId[1] = aId[1];
+  r.zUser = azName[2];
+  r.nUser = anName[2];
+  rc = fact_derive(p, a, &r);
+  if (rc == SQLITE_OK) rc = fact_check_derived(p, &r);
+  return rc == SQLITE_OK ? batch_fact(p, &r) : rc;
 }
