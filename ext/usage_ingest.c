@@ -106,12 +106,14 @@ int ingest_stmt_get(IngestVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
 ** Returns SQLITE_ROW when there was a row, SQLITE_DONE when not. Bindings
 ** stay: every caller binds every parameter before each run. */
 int ingest_stmt_run(IngestVtab *p, sqlite3_stmt *pStmt, sqlite3_int64 *pId) {
-  int rc = sqlite3_step(pStmt);
-  int rcRow = rc;
+  int rc, rcRow;
+  p->batch.nOwn++; /* the savepoints it opens and closes are not the user's */
+  rc = rcRow = sqlite3_step(pStmt);
   if (rc == SQLITE_ROW) {
     if (pId) *pId = sqlite3_column_int64(pStmt, 0);
     while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {}
   }
+  p->batch.nOwn--;
   if (rc != SQLITE_DONE) {
     rc = sqlite3_reset(pStmt);
     ingest_db_error(p, rc);

@@ -165,7 +165,7 @@ typedef struct FactBatch {
   int iTop;              /* innermost open savepoint, -1 for none */
   unsigned char aStmt[BATCH_DEPTH];
   int aMark[BATCH_DEPTH];
-  int nOwn; /* statements of ours running: their savepoints are ignored */
+  int nOwn; /* ingest_stmt_run running: its savepoints are ignored */
 } FactBatch;
 
 /* A table on one connection and schema. */
@@ -220,8 +220,6 @@ int fact_write(IngestVtab *p, const FactRow *f);
 int batch_fact(IngestVtab *p, const FactRow *f);
 /* Write every held fact. */
 int batch_flush(IngestVtab *p);
-/* Drop the held facts, unwritten. */
-void batch_discard(FactBatch *b);
 /* Free what the batch holds. */
 void batch_free(FactBatch *b);
 /* The savepoint callbacks: what they mean for the held facts. */

@@ -23,8 +23,8 @@
 **     so a savepoint that opens with a write statement running is a
 **     statement's.
 ** A one-row INSERT inside a transaction writes its fact at once, as before.
-** Savepoints opened by the statements run here are not the user's, and are
-** ignored (nOwn).
+** Savepoints opened by the statements usage_ingest runs itself (through
+** ingest_stmt_run) are not the user's, and are ignored (nOwn).
 **
 ** A savepoint that opens while facts are held belongs to a statement run
 ** inside this one (a function that writes): facts stay held, in order, and
@@ -135,7 +135,8 @@ static int batch_write_one(IngestVtab *p, int i) {
   return fact_write(p, &f);
 }
 
-void batch_discard(FactBatch *b) {
+/* Drop the held facts, unwritten. */
+static void batch_discard(FactBatch *b) {
   b->nRow = 0;
   b->nArena = 0;
 }
@@ -144,12 +145,10 @@ void batch_discard(FactBatch *b) {
 static int batch_write(IngestVtab *p, int nWrite) {
   FactBatch *b = &p->batch;
   int i = 0, rc = SQLITE_OK;
-  b->nOwn++;
   for (; rc == SQLITE_OK && i + BATCH_ROWS <= nWrite; i += BATCH_ROWS) {
     rc = batch_write_full(p, i);
   }
   for (; rc == SQLITE_OK && i < nWrite; i++) rc = batch_write_one(p, i);
-  b->nOwn--;
   if (rc != SQLITE_OK) {
     batch_discard(b); /* the statement fails; none of it stays */
     return rc;

@@ -204,16 +204,12 @@ static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
 ** error that names the field now, rather than a CHECK failing when a
 ** batch of held facts is written. */
 static int fact_check_derived(IngestVtab *p, const FactRow *f) {
-  static const char *const azOut[] = {"busy_kwh", "idle_kwh", "busy_gCo2eq",
-                                      "idle_gCo2eq"};
-  const double aOut[] = {f->aAmount[IN_BUSY_KWH], f->aAmount[IN_IDLE_KWH],
-                         f->aAmount[IN_BUSY_G], f->aAmount[IN_IDLE_G]};
   int i;
-  for (i = 0; i < 4; i++) {
-    if (!(aOut[i] >= 0.0 && aOut[i] <= DBL_MAX)) {
+  for (i = IN_BUSY_KWH; i <= IN_IDLE_G; i++) {
+    if (!(f->aAmount[i] >= 0.0 && f->aAmount[i] <= DBL_MAX)) {
       return usage_vtab_error(&p->base, SQLITE_ERROR,
                               "%s: %s must be a finite number >= 0, got %!.17g",
-                              p->pDef->zName, azOut[i], aOut[i]);
+                              p->pDef->zName, azIngestCol[i], f->aAmount[i]);
     }
   }
   if (!(f->coveredKwh <= DBL_MAX)) {
