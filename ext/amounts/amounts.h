@@ -25,21 +25,29 @@
 /* USAGE_SUMS(X): the amounts, then the stored quantities that are summed
 ** like them but are no input of usage_ingest: covered_kwh, a fact's kWh
 ** whose carbon is known (given, or derived from intensity), from which
-** usage_buckets reports carbon_coverage. The order of fact_usage_report. */
+** usage_buckets reports carbon_coverage; embodied_gCo2eq, and
+** embodied_facts, the number of facts with an embodied model, from which
+** usage_buckets tells a known embodied 0 from an unknown one. The order of
+** fact_usage_report and of the rollup tables' columns. */
 /* clang-format off */
 #define USAGE_SUMS(X)                           \
   USAGE_AMOUNTS(X)                              \
-  X(COVERED_KWH, "covered_kwh")
+  X(COVERED_KWH, "covered_kwh")                 \
+  X(EMBODIED_G,  "embodied_gCo2eq")             \
+  X(EMBODIED_N,  "embodied_facts")
 /* clang-format on */
 
 /* USAGE_AMOUNT_BUSY_CPU .. USAGE_AMOUNT_IDLE_G, then their count, then the
-** other sums (USAGE_AMOUNT_COVERED_KWH) and the count of all sums. */
+** other sums (USAGE_AMOUNT_COVERED_KWH .. _EMBODIED_N) and the count of all
+** sums. */
 enum {
 #define USAGE_AMOUNT_ENUM(NAME, zCol) USAGE_AMOUNT_##NAME,
   USAGE_AMOUNTS(USAGE_AMOUNT_ENUM)
 #undef USAGE_AMOUNT_ENUM
       USAGE_NAMOUNT,
   USAGE_AMOUNT_COVERED_KWH = USAGE_NAMOUNT,
+  USAGE_AMOUNT_EMBODIED_G,
+  USAGE_AMOUNT_EMBODIED_N,
   USAGE_NSUM
 };
 
@@ -51,10 +59,18 @@ enum {
 #define USAGE_SUM_NAMES \
   { USAGE_SUMS(USAGE_AMOUNT_NAME) }
 
+/* What a scan of fact_usage reads for each sum: its column, except
+** embodied_facts, which a fact holds as its embodied_source. */
+#define USAGE_SUM_FACT_EXPRS                                        \
+  {                                                                 \
+    USAGE_AMOUNTS(USAGE_AMOUNT_NAME)                                \
+    "covered_kwh", "embodied_gCo2eq", "(embodied_source = 'model')" \
+  }
+
 /* SQL text: "busy_cpu_seconds_total, ..., idle_gCo2eq, " (one literal). */
 #define USAGE_AMOUNT_LIST_ITEM(NAME, zCol) zCol ", "
 #define USAGE_AMOUNT_LIST USAGE_AMOUNTS(USAGE_AMOUNT_LIST_ITEM)
-/* The same for every sum: "busy_cpu_seconds_total, ..., covered_kwh, ". */
+/* The same for every sum: "busy_cpu_seconds_total, ..., embodied_facts, ". */
 #define USAGE_SUM_LIST USAGE_SUMS(USAGE_AMOUNT_LIST_ITEM)
 
 /* The arithmetic of the intensity column: energy and emissions, busy and

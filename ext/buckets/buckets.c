@@ -288,6 +288,11 @@ static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
         }
       }
       break;
+    case COL_EMBODIED_G: /* NULL unless a fact of the cell had a model */
+      if (pCell && pCell->aSum[USAGE_AMOUNT_EMBODIED_N] > 0) {
+        sqlite3_result_double(ctx, pCell->aSum[USAGE_AMOUNT_EMBODIED_G]);
+      }
+      break;
     case COL_WIDTH:
     case COL_FILL:
       if (c->arg.apArg[iCol - COL_SCOPE]) {
@@ -353,7 +358,7 @@ static int bk_connect(sqlite3 *db, void *pAux, int argc,
       "CREATE TABLE x(bucket_start TEXT, bucket_end TEXT, key, " BK_DECL_AMOUNTS
       "intensity_gCo2eq_kwh REAL, samples INTEGER, carbon_coverage REAL, "
       "scope HIDDEN, width HIDDEN, start HIDDEN, \"end\" HIDDEN, "
-      "fill HIDDEN, origin HIDDEN, tz HIDDEN)");
+      "fill HIDDEN, origin HIDDEN, tz HIDDEN, embodied_gCo2eq REAL)");
   if (rc != SQLITE_OK) return rc;
   rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   if (rc != SQLITE_OK) {

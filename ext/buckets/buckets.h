@@ -34,7 +34,8 @@
 /* First SQLite with sqlite3_vtab_in() and sqlite3_vtab_rhs_value(). */
 #define BK_VERSION_VTAB_IN 3038000
 
-/* Number of quantities summed: the six amounts and covered_kwh. */
+/* Number of quantities summed: the six amounts, covered_kwh, embodied_gCo2eq
+** and embodied_facts. */
 #define BK_NSUM USAGE_NSUM
 
 /* Columns of the table; the hidden ones follow COL_SAMPLES, in the
@@ -55,7 +56,8 @@ enum {
   COL_END,
   COL_FILL,
   COL_ORIGIN,
-  COL_TZ
+  COL_TZ,
+  COL_EMBODIED_G /* after the hidden columns: the last of SELECT * */
 };
 #define BK_NHIDDEN 7
 
@@ -63,7 +65,7 @@ enum {
 #define IDX_KEY 0x80     /* key = ? is passed after the hidden columns */
 #define IDX_KEY_IN 0x100 /* ... as an all-at-once IN list */
 #define IDX_DESC 0x200   /* emit in descending order for ORDER BY ... DESC */
-#define IDX_SUM_SHIFT 10 /* bits 10-16: which of the seven sums are read */
+#define IDX_SUM_SHIFT 10 /* bits 10-18: which of the nine sums are read */
 
 /* The arithmetic on columns and idxNum bits relies on these. */
 _Static_assert(COL_BUSY_CPU + USAGE_AMOUNT_IDLE_G == COL_IDLE_G,
@@ -73,7 +75,7 @@ _Static_assert(COL_TZ - COL_SCOPE + 1 == BK_NHIDDEN,
 _Static_assert((1 << BK_NHIDDEN) == IDX_KEY, "hidden bits below IDX_KEY");
 _Static_assert(IDX_SUM_SHIFT + BK_NSUM <= 31, "sum bits fit in idxNum");
 _Static_assert((1 << IDX_SUM_SHIFT) > IDX_DESC, "sum bits above IDX_DESC");
-_Static_assert(COL_TZ < 63, "colUsed has a bit per column");
+_Static_assert(COL_EMBODIED_G < 63, "colUsed has a bit per column");
 
 /* Scan statements kept per table. */
 #define BK_NSCAN 8

@@ -386,6 +386,10 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
                (1 << USAGE_AMOUNT_COVERED_KWH))
               << IDX_SUM_SHIFT;
   }
+  if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_EMBODIED_G)) {
+    idxNum |= ((1 << USAGE_AMOUNT_EMBODIED_G) | (1 << USAGE_AMOUNT_EMBODIED_N))
+              << IDX_SUM_SHIFT;
+  }
   pInfo->idxNum = idxNum;
   if (aIdx[0] < 0) {
     /* No scope: xFilter will say so; any plan that has one is better. */

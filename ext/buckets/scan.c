@@ -134,7 +134,7 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
 /* Type tag of the cursor pointer bound into the scan statements. */
 #define BK_POINTER_TYPE "usage_buckets_cursor"
 
-/* usage__buckets_add(cursor, ts, key, 7 sums): the step of the scan's
+/* usage__buckets_add(cursor, ts, key, BK_NSUM sums): the step of the scan's
 ** aggregate; adds the row to the cursor's cells. Internal: called with any
 ** other first argument, it fails. */
 static void bk_add_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -173,11 +173,12 @@ int bk_register_scan(sqlite3 *db) {
 
 /* The key of a scan statement: what its SQL depends on: the scope (3 bits),
 ** the bounds, the sums and keyed. */
-_Static_assert(USAGE_NSCOPE <= 8 && 5 + BK_NSUM <= 12,
+_Static_assert(USAGE_NSCOPE <= 8 && 6 + BK_NSUM <= 31,
                "a scan key's fields do not overlap");
 static int scan_key(int eScope, int bStart, int bEnd, int mSum, int bKeyed) {
   int eKind = eScope == USAGE_SCOPE_GROUP ? USAGE_SCOPE_USER : eScope;
-  return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) | (bKeyed << 12);
+  return eKind | (bStart << 3) | (bEnd << 4) | (mSum << 5) |
+         (bKeyed << (5 + BK_NSUM));
 }
 
 /* The SQL of a scan: one range of fact_usage_report, (scope = ?1)
@@ -191,22 +192,22 @@ static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
                       int mSum, int bKeyed) {
   static const char *const azKeyCol[USAGE_NSCOPE] = {
       "NULL", "project_id", "machine_id", "user_id", "user_id"};
-  static const char *const azSumCol[BK_NSUM] = USAGE_SUM_NAMES;
-  const char *az[BK_NSUM];
+  static const char *const azSumCol[BK_NSUM] = USAGE_SUM_FACT_EXPRS;
+  sqlite3_str *pStr = sqlite3_str_new(0);
   int j;
-  _Static_assert(BK_NSUM == 7, "the SQL below passes seven sums");
   assert(eScope >= 0 && eScope < USAGE_NSCOPE);
   assert(mSum >= 0 && mSum < (1 << BK_NSUM));
+  sqlite3_str_appendf(pStr, "SELECT usage__buckets_add(?4, ts, %s",
+                      azKeyCol[eScope]);
   for (j = 0; j < BK_NSUM; j++) {
-    az[j] = (mSum & (1 << j)) ? azSumCol[j] : "NULL";
+    sqlite3_str_appendf(pStr, ", %s",
+                        (mSum & (1 << j)) ? azSumCol[j] : "NULL");
   }
-  return sqlite3_mprintf(
-      "SELECT usage__buckets_add(?4, ts, %s, %s, %s, %s, %s, %s, %s, %s) "
-      "FROM \"%w\".fact_usage WHERE %s%s%s%s",
-      azKeyCol[eScope], az[0], az[1], az[2], az[3], az[4], az[5], az[6],
-      zSchema, bKeyed ? azKeyCol[eScope] : "",
-      bKeyed ? " = ?5 AND scope = ?1" : "scope = ?1",
-      bStart ? " AND ts >= ?2" : "", bEnd ? " AND ts < ?3" : "");
+  sqlite3_str_appendf(pStr, ") FROM \"%w\".fact_usage WHERE %s%s%s%s",
+                      zSchema, bKeyed ? azKeyCol[eScope] : "",
+                      bKeyed ? " = ?5 AND scope = ?1" : "scope = ?1",
+                      bStart ? " AND ts >= ?2" : "", bEnd ? " AND ts < ?3" : "");
+  return sqlite3_str_finish(pStr);
 }
 
 /* The scan statement for these arguments, from the table's small cache or

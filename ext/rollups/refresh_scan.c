@@ -30,6 +30,9 @@ SQLITE_EXTENSION_INIT3
 ** Every SQL column list here is built from it, so a new summed column
 ** needs only the migration that adds it to the tables. */
 static const char *const azAmount[] = USAGE_SUM_NAMES;
+/* What the scan of fact_usage reads for each (amounts/amounts.h). */
+static const char *const azFactSum[RF_NAMOUNT] = USAGE_SUM_FACT_EXPRS;
+_Static_assert(sizeof(azAmount) == sizeof(azFactSum), "a scan term per sum");
 
 /* ---- SQL --------------------------------------------------------------- */
 
@@ -63,7 +66,9 @@ static char *stmt_sql(int iStmt, const char *zKey) {
   switch (iStmt) {
     case RS_SCAN:
       sqlite3_str_appendf(pStr, "SELECT usage__rollup_add(?4, ts, %s", zKey);
-      append_amounts(pStr, "", "");
+      for (j = 0; j < RF_NAMOUNT; j++) {
+        sqlite3_str_appendf(pStr, ", %s", azFactSum[j]);
+      }
       sqlite3_str_appendall(pStr, ") FROM main.fact_usage WHERE scope = ?1 "
                                   "AND ts >= ?2 AND ts < ?3");
       break;
