@@ -200,13 +200,13 @@ static char *scan_sql(const char *zSchema, int eScope, int bStart, int bEnd,
   sqlite3_str_appendf(pStr, "SELECT usage__buckets_add(?4, ts, %s",
                       azKeyCol[eScope]);
   for (j = 0; j < BK_NSUM; j++) {
-    sqlite3_str_appendf(pStr, ", %s",
-                        (mSum & (1 << j)) ? azSumCol[j] : "NULL");
+    sqlite3_str_appendf(pStr, ", %s", (mSum & (1 << j)) ? azSumCol[j] : "NULL");
   }
-  sqlite3_str_appendf(pStr, ") FROM \"%w\".fact_usage WHERE %s%s%s%s",
-                      zSchema, bKeyed ? azKeyCol[eScope] : "",
+  sqlite3_str_appendf(pStr, ") FROM \"%w\".fact_usage WHERE %s%s%s%s", zSchema,
+                      bKeyed ? azKeyCol[eScope] : "",
                       bKeyed ? " = ?5 AND scope = ?1" : "scope = ?1",
-                      bStart ? " AND ts >= ?2" : "", bEnd ? " AND ts < ?3" : "");
+                      bStart ? " AND ts >= ?2" : "",
+                      bEnd ? " AND ts < ?3" : "");
   return sqlite3_str_finish(pStr);
 }
 

@@ -36,7 +36,7 @@ SQLITE_EXTENSION_INIT3
 
 const char *const usage_derive_scope[4] = {"ada", "project", "machine", "user"};
 
-static const char *const azDeriveSql[DS_COUNT] = {
+static const char *const azDeriveSql[DS_EMB_FIRST] = {
     "SELECT key, value FROM \"%w\".usage_meta WHERE key = 'region' "
     "OR key = 'fact_interval' OR key = 'intensity_max_seconds'",
     "SELECT COALESCE(machine_id, -1), valid_from, busy_watts, idle_watts, pue "
@@ -118,6 +118,7 @@ void usage_deriver_free(UsageDeriver *d) {
   if (d == 0) return;
   for (i = 0; i < DS_COUNT; i++) sqlite3_finalize(d->aStmt[i]);
   sqlite3_free(d->aModel);
+  sqlite3_free(d->aEmb);
   sqlite3_free(d->aPeriod);
   sqlite3_free(d->zSchema);
   sqlite3_free(d);
@@ -138,7 +139,10 @@ int usage_derive_stmt(UsageDeriver *d, int iStmt, sqlite3_stmt **ppStmt,
                       const char *zTable, char **pzErr) {
   *ppStmt = 0;
   if (d->aStmt[iStmt] == 0) {
-    char *zSql = sqlite3_mprintf(azDeriveSql[iStmt], d->zSchema);
+    char *zSql = sqlite3_mprintf(iStmt >= DS_EMB_FIRST
+                                     ? usage_embodied_sql[iStmt - DS_EMB_FIRST]
+                                     : azDeriveSql[iStmt],
+                                 d->zSchema);
     int rc =
         zSql ? sqlite3_prepare_v3(d->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
                                   &d->aStmt[iStmt], 0)
@@ -270,6 +274,7 @@ int usage_derive_refresh(UsageDeriver *d, const char *zTable, char **pzErr) {
   d->last.bValid = 0;
   rc = load_settings(d, zTable, pzErr);
   if (rc == SQLITE_OK) rc = load_models(d, zTable, pzErr);
+  if (rc == SQLITE_OK) rc = usage_embodied_load(d, zTable, pzErr);
   if (rc != SQLITE_OK) return rc;
   d->bLoaded = 1;
   d->nChangeMark = sqlite3_total_changes(d->db);
@@ -495,6 +500,7 @@ int usage_derive_loaded(UsageDeriver *d, const char *zTable, UsageFact *f,
 int usage_derive(UsageDeriver *d, const char *zTable, UsageFact *f,
                  char **pzErr) {
   int rc = usage_derive_refresh(d, zTable, pzErr);
-  if (rc != SQLITE_OK) return rc;
-  return usage_derive_loaded(d, zTable, f, pzErr);
+  if (rc == SQLITE_OK) rc = usage_derive_loaded(d, zTable, f, pzErr);
+  if (rc == SQLITE_OK) usage_embodied_fact(d, f);
+  return rc;
 }

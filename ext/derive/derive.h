@@ -53,6 +53,8 @@ typedef struct UsageFact {
   int eCarbonSource;       /* out: UsageCarbonSource */
   double coverage;         /* out: carbon_coverage */
   double coveredKwh;       /* out: covered_kwh */
+  double embodiedG;        /* out: embodied_gCo2eq (0 without a model) */
+  int bEmbodied;           /* out: an embodied model was in force at ts */
 } UsageFact;
 
 typedef struct UsageDeriver UsageDeriver;
@@ -76,7 +78,8 @@ void usage_deriver_forget(UsageDeriver *d);
 /* The owner wrote a row: what was read still holds. */
 void usage_deriver_mark(UsageDeriver *d);
 
-/* Complete a fact. Returns SQLITE_OK, or an error with *pzErr set (from
+/* Complete a fact: what the flags say is derived, and its embodied carbon,
+** which is always derived. Returns SQLITE_OK, or an error with *pzErr set (from
 ** sqlite3_mprintf, naming zTable) or SQLITE_NOMEM. */
 int usage_derive(UsageDeriver *d, const char *zTable, UsageFact *f,
                  char **pzErr);
@@ -93,6 +96,13 @@ int usage_derive(UsageDeriver *d, const char *zTable, UsageFact *f,
 int usage_rederive(UsageDeriver *d, const char *zTable, int64_t tLo,
                    int64_t tHi, int eWhich, sqlite3_int64 iMachine,
                    char **pzErr);
+
+/* Re-derive, and store, the embodied carbon of every fact with ts in
+** [tLo, tHi] (unix seconds, inclusive): of every scope when iMachine < 0
+** (the default model changed), else of iMachine's machine-scope facts.
+** Returns as usage_derive(). */
+int usage_rederive_embodied(UsageDeriver *d, const char *zTable, int64_t tLo,
+                            int64_t tHi, sqlite3_int64 iMachine, char **pzErr);
 
 /* The settings, read from usage_meta with their defaults: the region of
 ** the series facts use (a string owned by d, valid until the next call

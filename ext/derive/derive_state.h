@@ -45,7 +45,15 @@ typedef struct Carbon {
   int eSource;      /* UsageCarbonSource */
 } Carbon;
 
-/* The statements a deriver keeps. */
+/* One embodied model, as read from embodied_model. */
+typedef struct EmbodiedModel {
+  sqlite3_int64 iMachine; /* machine_id, or -1 for the platform default */
+  int64_t tFrom;          /* valid_from */
+  double rate;            /* gCO2eq per core-hour */
+} EmbodiedModel;
+
+/* The statements a deriver keeps; those from DS_EMB_MODELS on are
+** derive/embodied.c's. */
 enum {
   DS_META,
   DS_MODELS,
@@ -54,8 +62,12 @@ enum {
   DS_UPDATE,
   DS_TIMES,
   DS_CARBON,
+  DS_EMB_MODELS,
+  DS_EMB_FACTS,
+  DS_EMB_UPDATE,
   DS_COUNT
 };
+#define DS_EMB_FIRST DS_EMB_MODELS
 
 struct UsageDeriver {
   sqlite3 *db;
@@ -68,6 +80,8 @@ struct UsageDeriver {
   int64_t nMaxPeriod; /* no period is longer than this */
   Model *aModel;      /* sorted by (iMachine, tFrom) */
   int nModel;
+  EmbodiedModel *aEmb; /* sorted by (iMachine, tFrom) */
+  int nEmb;
   Period *aPeriod; /* scratch for one interval */
   int nPeriodAlloc;
   Carbon last; /* the last interval derived */
@@ -86,6 +100,12 @@ void usage_derive_time_text(int64_t t, char *zOut);
 /* The carbon of the interval starting at t, reusing the last result. */
 int usage_derive_carbon_at(UsageDeriver *d, const char *zTable, int64_t t,
                            const Carbon **ppC, char **pzErr);
+/* The SQL of derive/embodied.c's statement DS_EMB_FIRST + i. */
+extern const char *const usage_embodied_sql[DS_COUNT - DS_EMB_FIRST];
+/* Read every embodied model, in (machine, valid_from) order. */
+int usage_embodied_load(UsageDeriver *d, const char *zTable, char **pzErr);
+/* The embodied carbon of a fact, with the models loaded. */
+void usage_embodied_fact(const UsageDeriver *d, UsageFact *f);
 /* Derive what the flags ask for, with the settings and models loaded. */
 int usage_derive_loaded(UsageDeriver *d, const char *zTable, UsageFact *f,
                         char **pzErr);

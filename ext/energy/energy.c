@@ -20,6 +20,10 @@
 ** '2020-05-24T20:30Z' is stored as '2020-05-24T20:30:00Z'. A second row for
 ** the same (region, period_start, kind) replaces the first.
 **
+** usage_embodied_models(machine_name, valid_from, embodied_kgco2e,
+** lifespan_years, cores, source) stands for embodied_model, in the same way
+** as usage_power_models (derive/embodied.c says what it charges).
+**
 ** Each INSERT, DELETE or UPDATE re-derives, in the same statement, the
 ** derived facts that the changed model or period covers (derive/derive.c).
 ** Bad input is an error that names the table, the field and the value,
@@ -58,6 +62,18 @@ static const char *const azEnergySql[EST_COUNT] = {
     "INSERT INTO \"%w\".usage_meta(key, value) "
     "VALUES ('intensity_max_seconds', ?1) ON CONFLICT(key) DO UPDATE SET "
     "value = max(value, excluded.value)",
+    "INSERT INTO \"%w\".embodied_model(machine_id, valid_from, "
+    "embodied_kgco2e, lifespan_years, cores, source) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT(COALESCE(machine_id, -1), valid_from) DO UPDATE SET "
+    "embodied_kgco2e = excluded.embodied_kgco2e, "
+    "lifespan_years = excluded.lifespan_years, cores = excluded.cores, "
+    "source = excluded.source",
+    "SELECT min(valid_from) FROM \"%w\".embodied_model "
+    "WHERE COALESCE(machine_id, -1) = ?1 AND valid_from > ?2",
+    "SELECT COALESCE(machine_id, -1), valid_from FROM \"%w\".embodied_model "
+    "WHERE model_id = ?1",
+    "DELETE FROM \"%w\".embodied_model WHERE model_id = ?1",
 };
 
 /* Report that field zField got a bad value, with why. */
@@ -191,6 +207,14 @@ static const EnergyDef aEnergyDef[] = {
      "kind, source FROM \"%w\".grid_intensity "
      "ORDER BY region, period_start, kind",
      insert_period, delete_period},
+    {"usage_embodied_models",
+     "CREATE TABLE x(machine_name, valid_from, embodied_kgco2e, "
+     "lifespan_years, cores, source)",
+     "SELECT e.model_id, m.machine_name, e.valid_from, e.embodied_kgco2e, "
+     "e.lifespan_years, e.cores, e.source FROM \"%w\".embodied_model e "
+     "LEFT JOIN \"%w\".dim_machine m ON m.machine_id = e.machine_id "
+     "ORDER BY m.machine_name IS NOT NULL, m.machine_name, e.valid_from",
+     insert_embodied, delete_embodied},
 };
 
 /* xConnect and xCreate: declare the columns. */

@@ -1,7 +1,8 @@
 /*
 ** energy/energy.h: what the two files of the energy tables share:
-** energy/energy.c (the module, field checks, statements) and
-** energy/energy_rows.c (what an INSERT or DELETE of a model or period does).
+** energy/energy.c (the module, field checks, statements),
+** energy/energy_rows.c (what an INSERT or DELETE of a model or period does)
+** and energy/embodied_rows.c (the same for an embodied model).
 **
 **   INSERT INTO usage_power_models VALUES (NULL, '2024-01-01', 12, 1, 1.2, '');
 **   INSERT INTO usage_intensity VALUES
@@ -30,6 +31,10 @@ enum {
   EST_PERIOD_BY_ID,
   EST_PERIOD_DELETE,
   EST_MAX_PERIOD,
+  EST_EMB_UPSERT,
+  EST_EMB_NEXT,
+  EST_EMB_GET,
+  EST_EMB_DELETE,
   EST_COUNT
 };
 
@@ -86,5 +91,13 @@ int insert_period(EnergyVtab *p, sqlite3_value **a);
 int delete_period(EnergyVtab *p, sqlite3_int64 iRow);
 /* Re-derive the carbon of the facts waiting for xSync. */
 int pending_flush(EnergyVtab *p);
+/* The id of a machine by name, creating its dim_machine row if missing. */
+int energy_machine_id(EnergyVtab *p, const char *z, int n, sqlite3_int64 *pId);
+
+/* ---- energy/embodied_rows.c ---------------------------------------------- */
+
+/* INSERT and DELETE of usage_embodied_models. */
+int insert_embodied(EnergyVtab *p, sqlite3_value **a);
+int delete_embodied(EnergyVtab *p, sqlite3_int64 iRow);
 
 #endif /* USAGE_ENERGY_H */

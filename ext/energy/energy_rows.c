@@ -16,7 +16,7 @@
 SQLITE_EXTENSION_INIT3
 
 /* The id of a machine by name, creating its dim_machine row if missing. */
-static int machine_id(EnergyVtab *p, const char *z, int n, sqlite3_int64 *pId) {
+int energy_machine_id(EnergyVtab *p, const char *z, int n, sqlite3_int64 *pId) {
   sqlite3_stmt *pStmt;
   int i, rc = SQLITE_OK;
   for (i = EST_MACHINE_FIND; i <= EST_MACHINE_ADD; i++) {
@@ -84,7 +84,7 @@ int insert_model(EnergyVtab *p, sqlite3_value **a) {
   if (rc == SQLITE_OK)
     rc = energy_arg_text(p, a[5], "source", 0, &zSource, &nSource);
   if (rc == SQLITE_OK && zMachine)
-    rc = machine_id(p, zMachine, nMachine, &iMachine);
+    rc = energy_machine_id(p, zMachine, nMachine, &iMachine);
   if (rc == SQLITE_OK) rc = energy_stmt_get(p, EST_MODEL_UPSERT, &pUpsert);
   if (rc != SQLITE_OK) return rc;
   if (iMachine >= 0) {

@@ -111,6 +111,11 @@ static int batch_bind(FactBatch *b, sqlite3_stmt *pStmt, int iRow,
   if (rc == SQLITE_OK) rc = sqlite3_bind_double(pStmt, i0 + 16, f->coveredKwh);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_int(pStmt, i0 + 17, f->bIntensityGiven);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pStmt, i0 + 18, f->embodiedG);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_text(pStmt, i0 + 19, f->bEmbodied ? "model" : "none", -1,
+                           SQLITE_STATIC);
+  }
   return rc;
 }
 

@@ -122,7 +122,7 @@ static int is_blank(sqlite3_value *pVal) {
          (eType == SQLITE_TEXT && sqlite3_value_bytes(pVal) == 0);
 }
 
-/* Bind the provenance of a fact (?13 .. ?17); in a bulk load most rows
+/* Bind the provenance of a fact (?13 .. ?19); in a bulk load most rows
 ** share it with the row before, so only what differs is bound again. */
 static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
                                 const FactRow *f) {
@@ -130,8 +130,10 @@ static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
   const char *zEnergy = f->zEnergySource;
   const char *zCarbon = f->zCarbonSource;
   int rc = sqlite3_bind_double(pUpsert, 16, f->coveredKwh);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 18, f->embodiedG);
   if (rc == SQLITE_OK && b->bProvenance && b->zEnergySource == zEnergy &&
       b->zCarbonSource == zCarbon && b->bIntensityGiven == f->bIntensityGiven &&
+      b->bEmbodied == f->bEmbodied &&
       memcmp(&b->coverage, &f->coverage, sizeof(double)) == 0) {
     return SQLITE_OK;
   }
@@ -143,7 +145,12 @@ static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
   if (rc == SQLITE_OK) rc = sqlite3_bind_double(pUpsert, 15, f->coverage);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(pUpsert, 17, f->bIntensityGiven);
   if (rc == SQLITE_OK) {
+    rc = sqlite3_bind_text(pUpsert, 19, f->bEmbodied ? "model" : "none", -1,
+                           SQLITE_STATIC);
+  }
+  if (rc == SQLITE_OK) {
     b->bProvenance = 1;
+    b->bEmbodied = f->bEmbodied;
     b->zEnergySource = zEnergy;
     b->zCarbonSource = zCarbon;
     b->coverage = f->coverage;
@@ -153,9 +160,12 @@ static int fact_bind_provenance(IngestVtab *p, sqlite3_stmt *pUpsert,
 }
 
 /* Derive the energy and carbon the row leaves out (both kWh, or both g,
-** NULL or ''), and fill in the fact's provenance. */
+** NULL or ''), and the embodied carbon, and fill in the fact's
+** provenance. */
 static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
   UsageFact f;
+  char *zErr = 0;
+  int rc;
   memset(&f, 0, sizeof(f));
   usage_time_parse_canonical(r->zTs, USAGE_TS_LEN, &f.t);
   f.bMachine = r->eScope == USAGE_SCOPE_MACHINE;
@@ -171,19 +181,12 @@ static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
   f.idleG = r->aAmount[IN_IDLE_G];
   f.bIntensityNull = r->aIsNull[IN_INTENSITY];
   f.intensity = r->aAmount[IN_INTENSITY];
-  if (f.bEnergyModel || f.bCarbonDerived) {
-    char *zErr = 0;
-    int rc = usage_derive(p->pDeriver, p->pDef->zName, &f, &zErr);
-    if (rc != SQLITE_OK) {
-      if (zErr == 0) return SQLITE_NOMEM;
-      sqlite3_free(p->base.zErrMsg);
-      p->base.zErrMsg = zErr;
-      return rc;
-    }
-  } else {
-    f.eCarbonSource = USAGE_CARBON_GIVEN;
-    f.coverage = 1.0;
-    f.coveredKwh = f.busyKwh + f.idleKwh;
+  rc = usage_derive(p->pDeriver, p->pDef->zName, &f, &zErr);
+  if (rc != SQLITE_OK) {
+    if (zErr == 0) return SQLITE_NOMEM;
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = zErr;
+    return rc;
   }
   r->aAmount[IN_BUSY_KWH] = f.busyKwh;
   r->aAmount[IN_IDLE_KWH] = f.idleKwh;
@@ -196,6 +199,8 @@ static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
   r->coverage = f.coverage;
   r->coveredKwh = f.coveredKwh;
   r->bIntensityGiven = f.bIntensityGiven;
+  r->embodiedG = f.embodiedG;
+  r->bEmbodied = f.bEmbodied;
   return SQLITE_OK;
 }
 
@@ -211,6 +216,13 @@ static int fact_check_derived(IngestVtab *p, const FactRow *f) {
                               "%s: %s must be a finite number >= 0, got %!.17g",
                               p->pDef->zName, azIngestCol[i], f->aAmount[i]);
     }
+  }
+  if (!(f->embodiedG <= DBL_MAX)) {
+    return usage_vtab_error(
+        &p->base, SQLITE_ERROR,
+        "%s: embodied_gCo2eq must be finite, got %!.17g; the CPU seconds are "
+        "too large for the embodied model",
+        p->pDef->zName, f->embodiedG);
   }
   if (!(f->coveredKwh <= DBL_MAX)) {
     return usage_vtab_error(

@@ -65,7 +65,7 @@ static const char *const azStmtSql[ST_COUNT] = {
     "group_id = COALESCE(excluded.group_id, group_id)",
     FACT_UPSERT_HEAD
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-    "?17)" FACT_UPSERT_TAIL,
+    "?17, ?18, ?19)" FACT_UPSERT_TAIL,
     "INSERT INTO \"%w\".map_user_project(user_id, project_id) VALUES (?1, ?2) "
     "ON CONFLICT DO NOTHING",
     "INSERT INTO \"%w\".map_project_machine(project_id, machine_id) "

@@ -103,21 +103,23 @@ typedef struct FactBinds {
   unsigned char aKind[IN_NCOL]; /* FB_UNKNOWN, FB_NULL or FB_VALUE */
   sqlite3_int64 aId[IN_NCOL];   /* ?3 ?4: the bound project, machine id */
   double aAmount[IN_NCOL];      /* ?6 .. ?12: the bound amounts */
-  int bProvenance;              /* ?13 ?14 ?15 ?17 hold the values below */
+  int bProvenance;              /* ?13 ?14 ?15 ?17 ?19 hold the values below */
   const char *zEnergySource;    /* ?13 */
   const char *zCarbonSource;    /* ?14 */
   double coverage;              /* ?15 */
   int bIntensityGiven;          /* ?17 */
+  int bEmbodied;                /* ?19: embodied_source 'model' */
 } FactBinds;
 
 /* The fact upsert, around its rows of FACT_NPARAM parameters each:
-** FACT_UPSERT_HEAD "(?1, ..., ?17)" FACT_UPSERT_TAIL. "%w" is the schema. */
-#define FACT_NPARAM 17
+** FACT_UPSERT_HEAD "(?1, ..., ?19)" FACT_UPSERT_TAIL. "%w" is the schema. */
+#define FACT_NPARAM 19
 #define IN_SET_ITEM(NAME, zCol) zCol " = excluded." zCol ", "
 #define FACT_UPSERT_HEAD                                                \
   "INSERT INTO \"%w\".fact_usage(ts, scope, project_id, machine_id, "   \
   "user_id, " USAGE_AMOUNT_LIST "intensity_gCo2eq_kwh, energy_source, " \
-  "carbon_source, carbon_coverage, covered_kwh, intensity_given) VALUES "
+  "carbon_source, carbon_coverage, covered_kwh, intensity_given, "      \
+  "embodied_gCo2eq, embodied_source) VALUES "
 #define FACT_SET_AMOUNTS USAGE_AMOUNTS(IN_SET_ITEM)
 #define FACT_UPSERT_TAIL                                   \
   " ON CONFLICT(scope, ts, COALESCE(project_id, -1), "     \
@@ -128,7 +130,9 @@ typedef struct FactBinds {
   "carbon_source = excluded.carbon_source, "               \
   "carbon_coverage = excluded.carbon_coverage, "           \
   "covered_kwh = excluded.covered_kwh, "                   \
-  "intensity_given = excluded.intensity_given"
+  "intensity_given = excluded.intensity_given, "           \
+  "embodied_gCo2eq = excluded.embodied_gCo2eq, "           \
+  "embodied_source = excluded.embodied_source"
 
 /* One checked fact, resolved and derived: the values of the upsert's
 ** parameters. zUser points at the row's own text, or (held in a batch) is
@@ -146,6 +150,8 @@ typedef struct FactRow {
   double coverage;           /* ?15 */
   double coveredKwh;         /* ?16 */
   int bIntensityGiven;       /* ?17 */
+  double embodiedG;          /* ?18 */
+  int bEmbodied;             /* ?19: 'model', else 'none' */
 } FactRow;
 
 /* The facts of one statement held back to be written BATCH_ROWS at a time
