@@ -25,7 +25,10 @@
 **   - "derived carbon stale" (warning): the same difference, but the stored
 **     values agree with one another (gCO2eq = kWh x intensity, covered_kwh
 **     = kWh x coverage; or the zeros of 'none'): the periods changed under
-**     the facts without a re-derivation, e.g. a raw write to grid_intensity.
+**     the facts without a re-derivation, e.g. a raw write to grid_intensity;
+**   - "derived embodied carbon disagrees" (error): a fact (of any
+**     provenance) whose embodied_gCo2eq or embodied_source differs from
+**     what the embodied model in force at its ts gives (derive/embodied.c).
 ** Two numbers differ when they are more than 1e-9 apart, relative to the
 ** larger. Each kind gives at most CD_MAX_ROWS rows, then one row saying how
 ** many more there are.
@@ -45,22 +48,21 @@ SQLITE_EXTENSION_INIT3
 #define CD_TOLERANCE_TEXT "1e-9"
 
 /* The kinds of row. */
-enum { CD_ENERGY, CD_CARBON, CD_STALE, CD_NKIND };
+enum { CD_ENERGY, CD_CARBON, CD_STALE, CD_EMBODIED, CD_NKIND };
 
-static const char *const azKindWhat[CD_NKIND] = {"derived energy disagrees",
-                                                 "derived carbon disagrees",
-                                                 "derived carbon stale"};
+static const char *const azKindWhat[CD_NKIND] = {
+    "derived energy disagrees", "derived carbon disagrees",
+    "derived carbon stale", "derived embodied carbon disagrees"};
 static const char *const azKindSeverity[CD_NKIND] = {"error", "error",
-                                                     "warning"};
+                                                     "warning", "error"};
 
-/* The derived facts, in rowid order. */
+/* Every fact, in rowid order: each has derived embodied carbon. */
 static const char zFactsSql[] =
     "SELECT usage_id, scope, ts, project_id, machine_id, user_id, "
     "busy_cpu_seconds_total, idle_cpu_seconds_total, busy_kwh, idle_kwh, "
     "busy_gCo2eq, idle_gCo2eq, intensity_gCo2eq_kwh, energy_source = 'model', "
-    "carbon_source, carbon_coverage, covered_kwh, intensity_given "
-    "FROM main.fact_usage "
-    "WHERE energy_source = 'model' OR carbon_source <> 'given'";
+    "carbon_source, carbon_coverage, covered_kwh, intensity_given, "
+    "embodied_gCo2eq, embodied_source FROM main.fact_usage";
 
 /* Columns of zFactsSql. */
 enum {
@@ -81,7 +83,9 @@ enum {
   FC_SOURCE,
   FC_COVERAGE,
   FC_COVERED,
-  FC_INTENSITY_GIVEN
+  FC_INTENSITY_GIVEN,
+  FC_EMBODIED_G,
+  FC_EMBODIED_SOURCE
 };
 
 /* The name of a fact's key, for the detail: ?1 scope, ?2..?4 the ids. */
@@ -314,6 +318,35 @@ static int check_carbon(CheckDerived *p) {
   return report(p, CD_CARBON, sqlite3_str_finish(pOut), "");
 }
 
+/* The embodied carbon of a fact against the embodied models. */
+static int check_embodied(CheckDerived *p) {
+  sqlite3_stmt *q = p->pFacts;
+  const char *zSource =
+      (const char *)sqlite3_column_text(q, FC_EMBODIED_SOURCE);
+  const char *zWant;
+  UsageFact f;
+  char *zErr = 0;
+  sqlite3_str *pOut;
+  int rc;
+  fact_read(q, &f);
+  rc = usage_derive(p->pDeriver, "usage_check", &f, &zErr);
+  sqlite3_free(zErr);
+  if (rc != SQLITE_OK) return rc;
+  zWant = f.bEmbodied ? "model" : "none";
+  pOut = sqlite3_str_new(p->db);
+  if (zSource == 0 || strcmp(zSource, zWant) != 0) {
+    sqlite3_str_appendf(pOut, "embodied_source %s stored, %s from %s",
+                        zSource ? zSource : "NULL", zWant,
+                        "the embodied models");
+  }
+  diff_number(pOut, "embodied_gCo2eq", sqlite3_column_double(q, FC_EMBODIED_G),
+              f.embodiedG, "the embodied models");
+  if (sqlite3_str_length(pOut) == 0) return str_drop(pOut);
+  return report(p, CD_EMBODIED, sqlite3_str_finish(pOut),
+                "; writing the model again through usage_embodied_models "
+                "re-derives the facts it covers");
+}
+
 /* The summary row of a kind with more facts than rows given. */
 static int report_rest(CheckDerived *p, int eKind) {
   sqlite3_int64 n = p->anFound[eKind];
@@ -356,7 +389,10 @@ static int check_facts(CheckDerived *p) {
             sqlite3_column_bytes(p->pFacts, FC_TS), &t)) {
       continue; /* a bad ts is the row of its CHECK, ts_canonical */
     }
-    if (sqlite3_column_int(p->pFacts, FC_MODEL)) rc = check_energy(p, &bWrong);
+    rc = check_embodied(p);
+    if (rc == SQLITE_OK && sqlite3_column_int(p->pFacts, FC_MODEL)) {
+      rc = check_energy(p, &bWrong);
+    }
     if (rc == SQLITE_OK && !bWrong && zSource &&
         strcmp(zSource, "given") != 0) {
       rc = check_carbon(p);

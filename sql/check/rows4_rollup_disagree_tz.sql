@@ -22,7 +22,8 @@ raw AS (
          count(*) AS samples,
          total(busy_cpu_seconds_total) AS s1, total(idle_cpu_seconds_total) AS s2,
          total(busy_kwh) AS s3, total(idle_kwh) AS s4,
-         total(busy_gCo2eq) AS s5, total(idle_gCo2eq) AS s6
+         total(busy_gCo2eq) AS s5, total(idle_gCo2eq) AS s6,
+         total(embodied_gCo2eq) AS s7, total(embodied_source = 'model') AS s8
   FROM main.fact_usage AS f
   JOIN main.usage_rollup_state AS s ON s.scope = f.scope
   JOIN zone
@@ -34,7 +35,8 @@ raw AS (
 roll AS (
   SELECT r.scope, r.day, r.key_id, r.samples,
          r.busy_cpu_seconds_total AS s1, r.idle_cpu_seconds_total AS s2,
-         r.busy_kwh AS s3, r.idle_kwh AS s4, r.busy_gCo2eq AS s5, r.idle_gCo2eq AS s6
+         r.busy_kwh AS s3, r.idle_kwh AS s4, r.busy_gCo2eq AS s5, r.idle_gCo2eq AS s6,
+         r.embodied_gCo2eq AS s7, r.embodied_facts AS s8
   FROM main.usage_rollup_day AS r
   JOIN main.usage_rollup_state AS s ON s.scope = r.scope
   JOIN zone
@@ -58,7 +60,9 @@ bad AS (
          OR abs(a.s3 - b.s3) > 1e-9 * max(abs(a.s3), 1)
          OR abs(a.s4 - b.s4) > 1e-9 * max(abs(a.s4), 1)
          OR abs(a.s5 - b.s5) > 1e-9 * max(abs(a.s5), 1)
-         OR abs(a.s6 - b.s6) > 1e-9 * max(abs(a.s6), 1))
+         OR abs(a.s6 - b.s6) > 1e-9 * max(abs(a.s6), 1)
+         OR abs(a.s7 - b.s7) > 1e-9 * max(abs(a.s7), 1)
+         OR a.s8 <> b.s8)
 )
 SELECT 'error', 'rollup disagrees ' || scope,
        count(*) || ' (day, key) pair' || CASE WHEN count(*) = 1 THEN '' ELSE 's' END

@@ -22,8 +22,9 @@
 -- rows already there sum facts without a model, whose two values are 0, so
 -- the columns' default 0 keeps them exact: nothing is rebuilt. The update
 -- trigger is made again with the two columns, and the covering index of
--- reports holds them. This migration reads only what migration 4 made, so
--- it applies after any other.
+-- reports holds them. The view usage_footprint shows each fact's operational
+-- and embodied carbon side by side. This migration reads only what
+-- migration 4 made, so it applies after any other.
 
 DROP INDEX IF EXISTS main.fact_usage_report;
 DROP TRIGGER IF EXISTS main.fact_usage_rollup_update;
@@ -92,7 +93,7 @@ END;
 
 -- Operational and embodied carbon of each fact side by side, with the key's
 -- name: NULL where the fact's carbon is unknown, never 0.
-CREATE VIEW IF NOT EXISTS main.v_footprint AS
+CREATE VIEW IF NOT EXISTS main.usage_footprint AS
 SELECT f.ts AS ts, f.scope AS scope,
        CASE f.scope WHEN 'project' THEN p.cloud_project_name
                     WHEN 'machine' THEN m.machine_name
