@@ -18,7 +18,8 @@
 --   @key     one key only (its rank is 1)     default: the @top keys
 --   @top     how many keys, by their busy + idle total over the range,
 --            largest first, ties by key                      default 5
---   @metric  'kwh' or 'gco2'                                 default 'kwh'
+--   @metric  'kwh', 'gco2' or 'footprint' (operational gCO2eq stacked
+--            under embodied gCO2eq)                          default 'kwh'
 --   sqlite3 usage.db <<'EOF'
 --   .load /usr/local/lib/sqlite3/usage
 --   .parameter set @width "'1 week'"
@@ -31,7 +32,9 @@
 --   bucket_start  bucket_end   the bucket, [start, end), canonical UTC
 --   rank          the key's rank in the range, 1 = largest
 --   key           the key ("(none)" for users without a group)
---   busy  idle    busy and idle kWh (or gCO2eq) of the key in the bucket
+--   busy  idle    busy and idle kWh (or gCO2eq) of the key in the bucket;
+--                 for 'footprint', operational (busy + idle) and embodied
+--                 gCO2eq (0 where no fact had an embodied model)
 --   base          sum of busy + idle of the keys ranked above it in the
 --                 bucket: its busy segment spans [base, base + busy], its
 --                 idle one [base + busy, base + busy + idle]
@@ -55,10 +58,14 @@ WITH params AS (
 ),
 b AS (
   SELECT b.bucket_start, b.bucket_end, coalesce(b.key, '(none)') AS key,
-         CASE p.metric WHEN 'gco2' THEN b.busy_gCo2eq ELSE b.busy_kwh END AS busy,
-         CASE p.metric WHEN 'gco2' THEN b.idle_gCo2eq ELSE b.idle_kwh END AS idle
+         CASE p.metric WHEN 'gco2' THEN b.busy_gCo2eq
+                       WHEN 'footprint' THEN b.busy_gCo2eq + b.idle_gCo2eq
+                       ELSE b.busy_kwh END AS busy,
+         CASE p.metric WHEN 'gco2' THEN b.idle_gCo2eq
+                       WHEN 'footprint' THEN coalesce(b.embodied_gCo2eq, 0)
+                       ELSE b.idle_kwh END AS idle
   FROM params AS p, usage_buckets(p.scope, p.width, p.s, p.e) AS b
-  WHERE p.metric IN ('kwh', 'gco2')
+  WHERE p.metric IN ('kwh', 'gco2', 'footprint')
 ),
 ranked AS (
   SELECT key, row_number() OVER (ORDER BY sum(busy + idle) DESC, key) AS rank
