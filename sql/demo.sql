@@ -8,7 +8,8 @@
 -- Christmas, and grows through the year. The rows give CPU seconds only:
 -- usage_ingest derives their energy from the default power model (the
 -- UsageDB rule kWh = (12 W busy + 1 W idle) / 3.6e6 per CPU second) and their
--- carbon from a half-hourly grid intensity series that swings by hour.
+-- carbon from a half-hourly grid intensity series that swings by hour, and
+-- their embodied carbon from the embodied models.
 .bail on
 .mode box
 SELECT usage_init() AS schema_version;
@@ -27,6 +28,14 @@ SELECT 'GB', strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-01', '+' || (30 * i) || ' m
        120 + 80 * (CASE WHEN i / 2 % 24 BETWEEN 17 AND 20 THEN 1.5 WHEN i / 2 % 24 < 6 THEN 0.4 ELSE 1.0 END),
        'actual', 'demo'
 FROM half;
+
+-- Embodied carbon: the carbon of making the hardware, charged per core-hour
+-- over its life (a year is 8,760 hours). The platform default is a 1 t,
+-- 8-core server over 4 years (28.5 g per machine-hour); ada-node-1 is a
+-- larger node of its own, 1.5 t over 5 years.
+INSERT INTO usage_embodied_models VALUES
+  (NULL, '2024-01-01', 1000, 4, 8, 'demo: a 1 t server over 4 years'),
+  ('ada-node-1', '2024-01-01', 1500, 5, 8, 'demo: a 1.5 t node over 5 years');
 
 WITH RECURSIVE hours(h) AS (SELECT 0 UNION ALL SELECT h + 1 FROM hours WHERE h < 8783),
 keys(scope, p, m, u, load) AS (VALUES
@@ -78,3 +87,13 @@ ORDER BY key;
 SELECT cloud_project_name, printf('%.2f', busy_kwh + idle_kwh) AS kwh,
        printf('%.0f', busy_gCo2eq + idle_gCo2eq) AS gCO2eq
 FROM v_project_totals ORDER BY 1;
+
+-- The whole footprint of each machine in March: operational carbon (O) and
+-- embodied carbon (M) apart, and the SCI per busy core-hour, (O + M) / R.
+SELECT key AS machine, printf('%.0f', busy_gCo2eq + idle_gCo2eq) AS O_gCO2eq,
+       printf('%.0f', embodied_gCo2eq) AS M_gCO2eq,
+       printf('%.0f', busy_cpu_seconds_total / 3600) AS busy_core_hours,
+       printf('%.3f', (busy_gCo2eq + idle_gCo2eq + embodied_gCo2eq)
+                      / (busy_cpu_seconds_total / 3600)) AS SCI_g_per_core_hour
+FROM usage_buckets('machine', 'month', '2024-03-01', '2024-04-01')
+ORDER BY key;
