@@ -26,4 +26,7 @@ int usage_register_check(sqlite3 *db);     /* schema/check.c */
 /* functions/zone_func.c: usage_local and usage_tz_version. */
 int usage_register_zone_functions(sqlite3 *db);
 
+/* plan/window.c: usage_best_window. */
+int usage_register_best_window(sqlite3 *db);
+
 #endif /* USAGE_REGISTER_H */
