@@ -64,6 +64,8 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = usage_register_energy(db);
   if (rc == SQLITE_OK) rc = usage_register_check(db);
   if (rc == SQLITE_OK) rc = usage_register_best_window(db);
+  if (rc == SQLITE_OK) rc = usage_register_budgets(db);
+  if (rc == SQLITE_OK) rc = usage_register_budget_status(db);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   if (rc != SQLITE_OK) {
     /* A failed sqlite3_malloc() of our own sets no error on db: then the
