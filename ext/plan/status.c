@@ -13,7 +13,8 @@
 ** of the reporting zone, usage_config('rollup_tz')) that holds the last
 ** instant before as_of. as_of defaults to the end of the last stored fact
 ** interval (its ts + fact_interval), so results do not move with the
-** clock; text without an offset is local time in the reporting zone.
+** clock; text without an offset is local time in the reporting zone. The
+** hidden column as_of reads back the instant counted to.
 **
 ** used_gco2eq is the carbon of [period_start, as_of), read through
 ** usage_buckets (which serves whole days and months from the rollups);
@@ -121,6 +122,7 @@ typedef struct BsCursor {
   sqlite3_vtab_cursor base; /* base class: must be first */
   BsRow *aRow;
   int nRow, nAlloc, iRow;
+  int64_t asOf; /* the as_of counted to, given or by default */
 } BsCursor;
 
 /* What one call needs to count every budget. */
@@ -207,22 +209,24 @@ static int bs_disconnect(sqlite3_vtab *pVtab) {
   return SQLITE_OK;
 }
 
-/* xBestIndex: as_of = is the one argument; idxNum 1 when given. */
+/* xBestIndex: as_of = is the one argument; idxNum 1 when given. A plan
+** that passes it is cheaper, so a join feeds it when it can. */
 static int bs_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   int i;
   (void)pVtab;
   pInfo->idxNum = 0;
   for (i = 0; i < pInfo->nConstraint; i++) {
     const struct sqlite3_index_constraint *c = &pInfo->aConstraint[i];
-    if (c->iColumn != BS_AS_OF) continue;
-    if (!c->usable) return SQLITE_CONSTRAINT;
+    /* An as_of = that is not usable yet (a join's later table) is left
+    ** to SQLite to test against the as_of read back. */
+    if (c->iColumn != BS_AS_OF || !c->usable) continue;
     if (c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
     pInfo->aConstraintUsage[i].argvIndex = 1;
     pInfo->aConstraintUsage[i].omit = 1;
     pInfo->idxNum = 1;
     break;
   }
-  pInfo->estimatedCost = 1000;
+  pInfo->estimatedCost = pInfo->idxNum ? 1000 : 2000;
   pInfo->estimatedRows = 100;
   return SQLITE_OK;
 }
@@ -468,6 +472,7 @@ static int bs_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   memset(&call, 0, sizeof(call));
   usage_deriver_forget(p->pDeriver);
   rc = call_setup(p, idxNum, argv, &call);
+  c->asOf = call.asOf;
   if (rc == SQLITE_OK) rc = stmt_get(p, BQ_BUDGETS, &pBudgets);
   while (rc == SQLITE_OK) {
     int rcStep = sqlite3_step(pBudgets);
@@ -530,6 +535,7 @@ static int bs_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
       if (r->bCoverage) sqlite3_result_double(ctx, r->rCoverage);
       break;
     case BS_BASIS: result_static(ctx, r->zBasis); break;
+    case BS_AS_OF: result_time(ctx, c->asOf); break;
     default: break;
   }
   return SQLITE_OK;
