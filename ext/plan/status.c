@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "derive/derive.h"
+#include "plan/totals.h"
 #include "rollzone/rollup_zone.h"
 #include "time/local.h"
 #include "usage_register.h"
@@ -80,11 +81,15 @@ static const char *const azStatusSql[BQ_COUNT] = {
     "WHERE scope = 'machine') "
     "UNION ALL SELECT (SELECT max(ts) FROM \"%w\".fact_usage "
     "WHERE scope = 'user'))",
-    /* The totals of one budget's span, one row per bucket of its period. */
-    "SELECT sum(busy_gCo2eq + idle_gCo2eq), sum(busy_kwh + idle_kwh), "
-    "sum((busy_kwh + idle_kwh) * carbon_coverage), sum(samples) "
-    "FROM usage_buckets(?1, ?2, ?3, ?4, 'none', '2000-01-01', ?5) "
-    "WHERE key = ?6",
+    /* The totals of every key of a scope from ?2 to ?3 by month, summed
+    ** since the month's start ?5, since the quarter's ?6, and whole: one
+    ** read for every budget of the scope (plan/totals.h). */
+    "SELECT key, " PLAN_SUMS("bucket_start >= ?5") ", " PLAN_SUMS("bucket_start >= ?6") ", " PLAN_SUMS(
+        "1") " FROM ("
+             "SELECT bucket_start, key, busy_gCo2eq + idle_gCo2eq AS g, "
+             "busy_kwh + idle_kwh AS kwh, (busy_kwh + idle_kwh) * carbon_coverage "
+             "AS cov, samples AS n FROM usage_buckets(?1, 'month', ?2, ?3, 'none', "
+             "'2000-01-01', ?4)) WHERE key IS NOT NULL GROUP BY key ORDER BY key",
     /* The facts of the span whose carbon came wholly (forecast) or partly
     ** (mixed) from forecasts, from the partial index of migration 6. */
     "SELECT count(*), total(f.carbon_source = 'forecast') "
@@ -113,8 +118,9 @@ typedef struct BsVtab {
 typedef struct BsRow {
   char *zScope, *zKey;
   const char *zPeriod, *zState, *zBasis; /* static; NULL: unknown */
+  int iPeriod;                           /* 0 month, 1 quarter, 2 year */
   int64_t tStart, tEnd;
-  double rLimit, rUsed, rElapsed, rProjected, rCoverage;
+  double rLimit, rWarn, rUsed, rElapsed, rProjected, rCoverage;
   int bUsed, bCoverage;
 } BsRow;
 
@@ -128,9 +134,11 @@ typedef struct BsCursor {
 /* What one call needs to count every budget. */
 typedef struct BsCall {
   int64_t asOf;
-  UsageZone *pZone; /* the reporting zone; NULL: UTC */
-  const char *zTz;  /* its name for usage_buckets; NULL: UTC */
-  char *zZoneName;  /* from usage_rollup_tz_read() */
+  UsageZone *pZone;  /* the reporting zone; NULL: UTC */
+  const char *zTz;   /* its name for usage_buckets; NULL: UTC */
+  char *zZoneName;   /* from usage_rollup_tz_read() */
+  int64_t aStart[3]; /* the month, quarter and year holding as_of - 1 */
+  PlanTotals totals; /* of every key of one scope */
 } BsCall;
 
 /* Set the table's error from a sqlite3_mprintf() result (NULL: NOMEM). */
@@ -286,6 +294,8 @@ static int default_as_of(BsVtab *p, int64_t *pT) {
   return SQLITE_OK;
 }
 
+static int period_starts(BsVtab *p, BsCall *pCall);
+
 /* The reporting zone, and as_of given or by default. */
 static int call_setup(BsVtab *p, int idxNum, sqlite3_value **argv,
                       BsCall *pCall) {
@@ -307,9 +317,11 @@ static int call_setup(BsVtab *p, int idxNum, sqlite3_value **argv,
   if (idxNum && sqlite3_value_type(argv[0]) != SQLITE_NULL) {
     rc = usage_value_instant_in(argv[0], BS_TABLE ": as_of", pCall->pZone,
                                 &pCall->asOf, &zErr);
-    return rc == SQLITE_OK ? rc : take_error(p, rc, zErr);
+    if (rc != SQLITE_OK) return take_error(p, rc, zErr);
+  } else {
+    rc = default_as_of(p, &pCall->asOf);
   }
-  return default_as_of(p, &pCall->asOf);
+  return rc == SQLITE_OK ? period_starts(p, pCall) : rc;
 }
 
 /* The period of width zPeriod that holds the last instant before as_of. */
@@ -327,6 +339,19 @@ static int period_of(BsVtab *p, const BsCall *pCall, const char *zPeriod,
   return SQLITE_OK;
 }
 
+/* The starts of the month, quarter and year that hold as_of - 1, which
+** every budget's period is one of. */
+static int period_starts(BsVtab *p, BsCall *pCall) {
+  static const char *const azPeriod[3] = {"month", "quarter", "year"};
+  int i, rc = SQLITE_OK;
+  for (i = 0; rc == SQLITE_OK && i < 3; i++) {
+    BsRow r;
+    rc = period_of(p, pCall, azPeriod[i], &r);
+    pCall->aStart[i] = r.tStart;
+  }
+  return rc;
+}
+
 /* Bind the canonical text of t. */
 static void bind_time(sqlite3_stmt *pStmt, int i, int64_t t) {
   char z[USAGE_TS_LEN + 1];
@@ -334,24 +359,22 @@ static void bind_time(sqlite3_stmt *pStmt, int i, int64_t t) {
   sqlite3_bind_text(pStmt, i, z, USAGE_TS_LEN, SQLITE_TRANSIENT);
 }
 
-/* The carbon, kWh, covered kWh and facts of [tStart, tTo). */
-static int read_used(BsVtab *p, const BsCall *pCall, BsRow *r, int64_t tTo,
-                     double *pKwh, double *pCovered, sqlite3_int64 *pN) {
+/* Read the totals of every key of scope zScope from tFrom to as_of. */
+static int read_totals(BsVtab *p, BsCall *pCall, const char *zScope,
+                       int64_t tFrom) {
   sqlite3_stmt *pStmt;
   int rc = stmt_get(p, BQ_USED, &pStmt);
   if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pStmt, 1, r->zScope, -1, SQLITE_STATIC);
-  sqlite3_bind_text(pStmt, 2, r->zPeriod, -1, SQLITE_STATIC);
-  bind_time(pStmt, 3, r->tStart);
-  bind_time(pStmt, 4, tTo);
-  sqlite3_bind_text(pStmt, 5, pCall->zTz ? pCall->zTz : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text(pStmt, 6, r->zKey ? r->zKey : "ada", -1, SQLITE_STATIC);
-  rc = sqlite3_step(pStmt);
-  if (rc == SQLITE_ROW) {
-    r->rUsed = sqlite3_column_double(pStmt, 0);
-    *pKwh = sqlite3_column_double(pStmt, 1);
-    *pCovered = sqlite3_column_double(pStmt, 2);
-    *pN = sqlite3_column_int64(pStmt, 3);
+  sqlite3_bind_text(pStmt, 1, zScope, -1, SQLITE_STATIC);
+  bind_time(pStmt, 2, tFrom);
+  bind_time(pStmt, 3, pCall->asOf);
+  sqlite3_bind_text(pStmt, 4, pCall->zTz ? pCall->zTz : "", -1, SQLITE_STATIC);
+  bind_time(pStmt, 5, pCall->aStart[0]);
+  bind_time(pStmt, 6, pCall->aStart[1]);
+  rc = plan_totals_read(pStmt, &pCall->totals);
+  if (rc == SQLITE_NOMEM) {
+    sqlite3_reset(pStmt);
+    return rc;
   }
   return stmt_done(p, pStmt, rc);
 }
@@ -414,16 +437,13 @@ static void judge(BsRow *r, int64_t tTo, double rWarn, double kwh,
   }
 }
 
-/* Count one budget, the current row of pBudgets, into a new row. */
-static int count_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
-                        sqlite3_stmt *pBudgets) {
+/* Add the budget that is the current row of pBudgets, with its period. */
+static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
+                      sqlite3_stmt *pBudgets) {
+  static const char *const azPeriod[3] = {"month", "quarter", "year"};
   BsRow *r;
   const char *zKey = (const char *)sqlite3_column_text(pBudgets, 1);
   const char *zPeriod = (const char *)sqlite3_column_text(pBudgets, 2);
-  double kwh = 0, covered = 0;
-  sqlite3_int64 nFact = 0;
-  int64_t tTo;
-  int rc;
   if (c->nRow == c->nAlloc) {
     int nNew = c->nAlloc ? c->nAlloc * 2 : 16;
     BsRow *aNew =
@@ -442,18 +462,54 @@ static int count_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
     return SQLITE_NOMEM;
   }
   c->nRow++;
-  r->zPeriod = zPeriod[0] == 'm'   ? "month"
-               : zPeriod[0] == 'q' ? "quarter"
-                                   : "year";
+  r->iPeriod = zPeriod[0] == 'm' ? 0 : zPeriod[0] == 'q' ? 1 : 2;
+  r->zPeriod = azPeriod[r->iPeriod];
   r->rLimit = sqlite3_column_double(pBudgets, 3);
-  rc = period_of(p, pCall, r->zPeriod, r);
-  if (rc != SQLITE_OK) return rc;
-  tTo = pCall->asOf < r->tEnd ? pCall->asOf : r->tEnd;
-  r->rElapsed = (double)(tTo - r->tStart) / (double)(r->tEnd - r->tStart);
-  rc = read_used(p, pCall, r, tTo, &kwh, &covered, &nFact);
-  if (rc == SQLITE_OK) rc = read_basis(p, r, tTo, nFact);
-  if (rc == SQLITE_OK) {
-    judge(r, tTo, sqlite3_column_double(pBudgets, 4), kwh, covered);
+  r->rWarn = sqlite3_column_double(pBudgets, 4);
+  return period_of(p, pCall, r->zPeriod, r);
+}
+
+/* Count the budgets aRow[0..n) of one scope from one read of its totals. */
+static int count_scope(BsVtab *p, BsCall *pCall, BsRow *aRow, int n) {
+  int64_t tFrom = aRow[0].tStart;
+  int i, rc;
+  for (i = 1; i < n; i++) {
+    if (aRow[i].tStart < tFrom) tFrom = aRow[i].tStart;
+  }
+  rc = read_totals(p, pCall, aRow[0].zScope, tFrom);
+  for (i = 0; rc == SQLITE_OK && i < n; i++) {
+    BsRow *r = &aRow[i];
+    const PlanTotal *t =
+        plan_totals_find(&pCall->totals, r->zKey ? r->zKey : "ada");
+    PlanSums sum = {0, 0, 0, 0};
+    if (t) sum = t->a[r->iPeriod];
+    r->rUsed = sum.g;
+    r->rElapsed =
+        (double)(pCall->asOf - r->tStart) / (double)(r->tEnd - r->tStart);
+    rc = read_basis(p, r, pCall->asOf, sum.nFact);
+    if (rc == SQLITE_OK) judge(r, pCall->asOf, r->rWarn, sum.kwh, sum.covered);
+  }
+  return rc;
+}
+
+/* Read every budget, then count them a scope at a time. */
+static int count_budgets(BsVtab *p, BsCursor *c, BsCall *pCall) {
+  sqlite3_stmt *pBudgets = 0;
+  int i, j, rc = stmt_get(p, BQ_BUDGETS, &pBudgets);
+  while (rc == SQLITE_OK) {
+    int rcStep = sqlite3_step(pBudgets);
+    if (rcStep != SQLITE_ROW) {
+      rc = stmt_done(p, pBudgets, rcStep);
+      break;
+    }
+    rc = add_budget(p, c, pCall, pBudgets);
+    if (rc != SQLITE_OK) sqlite3_reset(pBudgets);
+  }
+  for (i = 0; rc == SQLITE_OK && i < c->nRow; i = j) {
+    for (j = i + 1; j < c->nRow; j++) {
+      if (strcmp(c->aRow[j].zScope, c->aRow[i].zScope)) break;
+    }
+    rc = count_scope(p, pCall, &c->aRow[i], j - i);
   }
   return rc;
 }
@@ -463,7 +519,6 @@ static int bs_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
                      const char *idxStr, int argc, sqlite3_value **argv) {
   BsCursor *c = (BsCursor *)pCursor;
   BsVtab *p = (BsVtab *)pCursor->pVtab;
-  sqlite3_stmt *pBudgets = 0;
   BsCall call;
   int rc;
   (void)idxStr;
@@ -473,18 +528,10 @@ static int bs_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   usage_deriver_forget(p->pDeriver);
   rc = call_setup(p, idxNum, argv, &call);
   c->asOf = call.asOf;
-  if (rc == SQLITE_OK) rc = stmt_get(p, BQ_BUDGETS, &pBudgets);
-  while (rc == SQLITE_OK) {
-    int rcStep = sqlite3_step(pBudgets);
-    if (rcStep != SQLITE_ROW) {
-      rc = stmt_done(p, pBudgets, rcStep);
-      break;
-    }
-    rc = count_budget(p, c, &call, pBudgets);
-    if (rc != SQLITE_OK) sqlite3_reset(pBudgets);
-  }
+  if (rc == SQLITE_OK) rc = count_budgets(p, c, &call);
   sqlite3_free(call.pZone);
   sqlite3_free(call.zZoneName);
+  plan_totals_free(&call.totals);
   return rc;
 }
 
