@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "derive/derive.h"
+#include "plan/state.h"
 #include "plan/totals.h"
 #include "rollzone/rollup_zone.h"
 #include "time/local.h"
@@ -42,11 +43,6 @@
 SQLITE_EXTENSION_INIT3
 
 #define BS_TABLE "usage_budget_status"
-
-/* carbon_coverage at least this counts as whole: kWh and covered kWh are
-** summed apart, so the two sums of a wholly covered span may differ in
-** their last bits. */
-#define BS_WHOLE (1.0 - 1e-9)
 
 /* The columns: the result, then the argument (hidden). */
 enum {
@@ -114,15 +110,8 @@ typedef struct BsVtab {
   sqlite3_stmt *aStmt[BQ_COUNT];
 } BsVtab;
 
-/* One budget's row. Texts are from sqlite3_mprintf. */
-typedef struct BsRow {
-  char *zScope, *zKey;
-  const char *zPeriod, *zState, *zBasis; /* static; NULL: unknown */
-  int iPeriod;                           /* 0 month, 1 quarter, 2 year */
-  int64_t tStart, tEnd;
-  double rLimit, rWarn, rUsed, rElapsed, rProjected, rCoverage;
-  int bUsed, bCoverage;
-} BsRow;
+/* One budget's row (plan/state.h). */
+typedef PlanBudget BsRow;
 
 typedef struct BsCursor {
   sqlite3_vtab_cursor base; /* base class: must be first */
@@ -409,34 +398,6 @@ static int read_basis(BsVtab *p, BsRow *r, int64_t tTo, sqlite3_int64 nFact) {
   return rc;
 }
 
-/* used, the burn rate and the state, from the totals read over
-** [tStart, tTo). */
-static void judge(BsRow *r, int64_t tTo, double rWarn, double kwh,
-                  double covered) {
-  int bWhole = 1;
-  r->bCoverage = kwh > 0;
-  if (r->bCoverage) {
-    r->rCoverage = covered / kwh > 1.0 ? 1.0 : covered / kwh;
-    bWhole = r->rCoverage >= BS_WHOLE;
-  }
-  /* used x period / elapsed, in seconds: exact for whole numbers */
-  r->rProjected = tTo > r->tStart ? r->rUsed * (double)(r->tEnd - r->tStart) /
-                                        (double)(tTo - r->tStart)
-                                  : 0.0;
-  r->bUsed = bWhole;
-  if (!bWhole) {
-    r->zState = r->rUsed > r->rLimit ? "over" : 0;
-  } else if (r->rUsed > r->rLimit) {
-    r->zState = "over";
-  } else if (r->rUsed >= rWarn * r->rLimit) {
-    r->zState = "warn";
-  } else if (r->rProjected > r->rLimit) {
-    r->zState = "projected_over";
-  } else {
-    r->zState = "ok";
-  }
-}
-
 /* Add the budget that is the current row of pBudgets, with its period. */
 static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
                       sqlite3_stmt *pBudgets) {
@@ -487,7 +448,8 @@ static int count_scope(BsVtab *p, BsCall *pCall, BsRow *aRow, int n) {
     r->rElapsed =
         (double)(pCall->asOf - r->tStart) / (double)(r->tEnd - r->tStart);
     rc = read_basis(p, r, pCall->asOf, sum.nFact);
-    if (rc == SQLITE_OK) judge(r, pCall->asOf, r->rWarn, sum.kwh, sum.covered);
+    if (rc == SQLITE_OK)
+      plan_budget_judge(r, pCall->asOf, sum.kwh, sum.covered);
   }
   return rc;
 }
