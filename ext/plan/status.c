@@ -4,6 +4,7 @@
 **
 **   INSERT INTO usage_budgets VALUES ('ada', NULL, 'month', 100000, NULL,
 **                                     NULL);
+**   -- facts of 40,000 g in all from 1 to 10 April
 **   SELECT scope, period_start, used_gco2eq, projected_gco2eq, state
 **     FROM usage_budget_status('2024-04-11');
 **   -- ada|2024-04-01T00:00:00Z|40000.0|120000.0|projected_over

@@ -2,6 +2,7 @@
 ** plan/window.c: usage_best_window, the best time to start a job from the
 ** stored intensity series.
 **
+**   -- half-hourly forecasts of 10, 8, 7, 7, 5, 8, 8 g/kWh from 12:00
 **   SELECT window_start, gco2_per_kwh, kind, rank, vs_earliest
 **     FROM usage_best_window('3 hours', '2024-03-01T12:00Z',
 **                            '2024-03-01T12:30Z')
