@@ -24,6 +24,7 @@
 */
 #include <string.h>
 
+#include "plan/need.h"
 #include "usage_register.h"
 #include "value/value.h"
 #include "vtab/vtab.h"
@@ -265,6 +266,8 @@ static int bg_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   (void)idxStr;
   (void)argc;
   (void)argv;
+  rc = plan_need_table(&p->base, p->db, p->zSchema, "budget", BG_TABLE);
+  if (rc != SQLITE_OK) return rc;
   rc = usage_rows_prepare(
       pCursor, p->db, BG_TABLE,
       sqlite3_mprintf("SELECT budget_id, scope, key, period, limit_gco2eq, "
@@ -283,7 +286,8 @@ static int bg_update(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   (void)pRowid;
   /* An UPDATE checks its new row before it deletes the old one, so a bad
   ** value leaves the row as it was. */
-  if (argc > 1) rc = read_row(p, &argv[2], &r);
+  rc = plan_need_table(&p->base, p->db, p->zSchema, "budget", BG_TABLE);
+  if (rc == SQLITE_OK && argc > 1) rc = read_row(p, &argv[2], &r);
   if (rc == SQLITE_OK && sqlite3_value_type(argv[0]) != SQLITE_NULL) {
     rc = delete_budget(p, sqlite3_value_int64(argv[0]));
   }

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "derive/derive.h"
+#include "plan/need.h"
 #include "plan/state.h"
 #include "plan/totals.h"
 #include "rollzone/rollup_zone.h"
@@ -489,7 +490,8 @@ static int bs_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   cursor_reset(c);
   memset(&call, 0, sizeof(call));
   usage_deriver_forget(p->pDeriver);
-  rc = call_setup(p, idxNum, argv, &call);
+  rc = plan_need_table(&p->base, p->db, p->zSchema, "budget", BS_TABLE);
+  if (rc == SQLITE_OK) rc = call_setup(p, idxNum, argv, &call);
   c->asOf = call.asOf;
   if (rc == SQLITE_OK) rc = count_budgets(p, c, &call);
   sqlite3_free(call.pZone);

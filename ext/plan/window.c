@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "derive/derive.h"
+#include "plan/need.h"
 #include "usage_register.h"
 #include "value/value.h"
 #include "value/zone_arg.h"
@@ -382,7 +383,9 @@ static int bw_filter(sqlite3_vtab_cursor *pCursor, int idxNum,
   c->nRow = c->iRow = 0;
   c->bHasFirst = 0;
   usage_deriver_forget(p->pDeriver);
-  rc = read_args(p, idxNum, argv, &a);
+  rc = plan_need_table(&p->base, p->db, p->zSchema, "grid_intensity",
+                       "usage_best_window");
+  if (rc == SQLITE_OK) rc = read_args(p, idxNum, argv, &a);
   if (rc == SQLITE_OK && a.zRegion == 0) {
     rc = usage_deriver_settings(p->pDeriver, &a.zRegion, &interval, &zErr);
     if (rc != SQLITE_OK) return take_error(p, rc, zErr);
