@@ -9,6 +9,11 @@ and make sure none outlives the suite.
 Each server runs in its own process group; leaving the with block, a
 SIGTERM or SIGINT to the suite, or the suite's exit kills every group it
 started and waits for it.
+
+Under tests/sanitizers/asan-run every process has the ASan runtime in
+LD_PRELOAD, for the instrumented usage.so; the servers and curl do not load
+usage.so, and curl hangs with that runtime preloaded, so they run without
+it (collector_env() puts a curl that drops it first on PATH).
 """
 import atexit
 import os
@@ -40,6 +45,37 @@ def wait_http(url, seconds=30):
     return False
 
 
+def running(pattern):
+    """The processes whose command line holds pattern, read from /proc
+    (pgrep, like curl, hangs under a preloaded sanitizer runtime)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if pattern in cmd:
+            found.append(cmd.strip())
+    return found
+
+
+def collector_env(tmp, **extra):
+    """The environment for scripts/usage-collect: this one with extra, and
+    under a preloaded sanitizer runtime a curl on PATH that runs without it."""
+    env = dict(os.environ, **extra)
+    if env.get("LD_PRELOAD"):
+        bindir = os.path.join(tmp, "bin-no-preload")
+        os.makedirs(bindir, exist_ok=True)
+        with open(os.path.join(bindir, "curl"), "w") as f:
+            f.write("#!/bin/sh\nunset LD_PRELOAD\nexec /usr/bin/curl \"$@\"\n")
+        os.chmod(os.path.join(bindir, "curl"), 0o755)
+        env["PATH"] = bindir + ":" + env.get("PATH", "/usr/bin:/bin")
+    return env
+
+
 class Servers:
     """The servers a suite started; killed on exit, whatever the exit."""
 
@@ -62,7 +98,8 @@ class Servers:
     def start(self, argv, log):
         """Start argv in a new process group, output to the file log."""
         out = open(log, "wb")
-        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env,
                              stdin=subprocess.DEVNULL, start_new_session=True)
         out.close()
         self.procs.append(p)
