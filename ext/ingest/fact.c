@@ -199,6 +199,18 @@ static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
   return SQLITE_OK;
 }
 
+/* "usage_ingest: FIELD must beWHAT, got R", R in its shortest form. */
+static int fact_number_error(IngestVtab *p, const char *zField,
+                             const char *zWhat, double r) {
+  char *zR = usage_double_repr(r);
+  int rc;
+  if (zR == 0) return SQLITE_NOMEM;
+  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s must be%s, got %s",
+                        p->pDef->zName, zField, zWhat, zR);
+  sqlite3_free(zR);
+  return rc;
+}
+
 /* What derivation made must still be a finite number >= 0 (a huge CPU
 ** time times the watts can overflow), as fact_usage's CHECKs require: an
 ** error that names the field now, rather than a CHECK failing when a
@@ -207,16 +219,13 @@ static int fact_check_derived(IngestVtab *p, const FactRow *f) {
   int i;
   for (i = IN_BUSY_KWH; i <= IN_IDLE_G; i++) {
     if (!(f->aAmount[i] >= 0.0 && f->aAmount[i] <= DBL_MAX)) {
-      return usage_vtab_error(&p->base, SQLITE_ERROR,
-                              "%s: %s must be a finite number >= 0, got %!.17g",
-                              p->pDef->zName, azIngestCol[i], f->aAmount[i]);
+      return fact_number_error(p, azIngestCol[i], " a finite number >= 0",
+                               f->aAmount[i]);
     }
   }
   if (!(f->coveredKwh <= DBL_MAX)) {
-    return usage_vtab_error(
-        &p->base, SQLITE_ERROR,
-        "%s: busy_kwh + idle_kwh must be finite, got %!.17g", p->pDef->zName,
-        f->coveredKwh);
+    return fact_number_error(p, "busy_kwh + idle_kwh", " finite",
+                             f->coveredKwh);
   }
   return SQLITE_OK;
 }
