@@ -378,7 +378,16 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   }
   if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_INTENSITY)) {
     idxNum |= ((1 << USAGE_AMOUNT_BUSY_KWH) | (1 << USAGE_AMOUNT_IDLE_KWH) |
-               (1 << USAGE_AMOUNT_BUSY_G) | (1 << USAGE_AMOUNT_IDLE_G))
+               (1 << USAGE_AMOUNT_BUSY_G) | (1 << USAGE_AMOUNT_IDLE_G) |
+               (1 << USAGE_AMOUNT_COVERED_KWH))
+              << IDX_SUM_SHIFT;
+  }
+  /* Carbon is NULL where none of the kWh has known carbon: it reads the
+  ** energy and covered_kwh too. */
+  if (pInfo->colUsed &
+      (((sqlite3_uint64)1 << COL_BUSY_G) | ((sqlite3_uint64)1 << COL_IDLE_G))) {
+    idxNum |= ((1 << USAGE_AMOUNT_BUSY_KWH) | (1 << USAGE_AMOUNT_IDLE_KWH) |
+               (1 << USAGE_AMOUNT_COVERED_KWH))
               << IDX_SUM_SHIFT;
   }
   if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_COVERAGE)) {
