@@ -185,12 +185,12 @@ int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
   c->arg.bDesc = (idxNum & IDX_DESC) != 0;
   c->arg.mSum = (idxNum >> IDX_SUM_SHIFT) & ((1 << BK_NSUM) - 1);
 
-  /* A NULL argument means no rows, as for generate_series; a NULL tz is
-  ** UTC. */
+  /* A NULL scope or width means no rows, as for generate_series; a NULL
+  ** start, end, fill, origin or tz means its default, as for usage_bucket. */
   for (i = 0; i < BK_NHIDDEN; i++) {
-    if (apIn[i] && i != COL_TZ - COL_SCOPE &&
-        sqlite3_value_type(apIn[i]) == SQLITE_NULL) {
-      return SQLITE_DONE;
+    if (apIn[i] && sqlite3_value_type(apIn[i]) == SQLITE_NULL) {
+      if (i < COL_START - COL_SCOPE) return SQLITE_DONE;
+      apIn[i] = 0;
     }
   }
   if (pKeyArg && !(idxNum & IDX_KEY_IN) &&
