@@ -79,9 +79,11 @@ static int arg_scope(BkVtab *p, sqlite3_value *pVal, int *peScope) {
   if (sqlite3_value_type(pVal) == SQLITE_TEXT) {
     const char *z = (const char *)sqlite3_value_text(pVal);
     int n = sqlite3_value_bytes(pVal);
-    int e = usage_scope_parse(z, n);
-    if (e < 0 && z && n == 5 && memcmp(z, "group", 5) == 0) {
-      e = USAGE_SCOPE_GROUP;
+    int e = -1, i;
+    /* A scope here only selects rows, so it matches in any case. */
+    for (i = USAGE_SCOPE_ADA; z && e < 0 && i <= USAGE_SCOPE_GROUP; i++) {
+      const char *zName = usage_scope_name(i);
+      if ((int)strlen(zName) == n && sqlite3_strnicmp(z, zName, n) == 0) e = i;
     }
     if (e >= 0) {
       *peScope = e;
@@ -119,11 +121,12 @@ static int arg_fill(BkVtab *p, sqlite3_value *pVal, int *pbFill) {
   if (sqlite3_value_type(pVal) == SQLITE_TEXT) {
     const char *z = (const char *)sqlite3_value_text(pVal);
     int n = sqlite3_value_bytes(pVal);
-    if (z && n == 4 && memcmp(z, "none", 4) == 0) {
+    /* Option words match in any case, as SQL keywords do. */
+    if (z && n == 4 && sqlite3_strnicmp(z, "none", 4) == 0) {
       *pbFill = 0;
       return SQLITE_OK;
     }
-    if (z && n == 4 && memcmp(z, "zero", 4) == 0) {
+    if (z && n == 4 && sqlite3_strnicmp(z, "zero", 4) == 0) {
       *pbFill = 1;
       return SQLITE_OK;
     }

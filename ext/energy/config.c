@@ -31,6 +31,7 @@
 #include "rollzone/rollup_zone.h"
 #include "usage_register.h"
 #include "value/value.h"
+#include "vtab/vtab.h"
 SQLITE_EXTENSION_INIT3
 
 /* The settings, with their defaults. */
@@ -127,11 +128,20 @@ static int run_sql(sqlite3 *db, const char *zSql, const char *z1,
   return rc;
 }
 
+/* The connection's error under the function's name; a missing schema says
+** to run usage_init(). From sqlite3_mprintf, NULL when out of memory. */
+static char *config_db_message(sqlite3 *db) {
+  char *zMsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  char *zMissing = usage_schema_missing(db, zMsg);
+  char *zOut = sqlite3_mprintf("usage_config: %s", zMissing ? zMissing : zMsg);
+  sqlite3_free(zMissing);
+  sqlite3_free(zMsg);
+  return zOut;
+}
+
 /* Set the result to the connection's error, under the function's name. */
 static void db_error(sqlite3_context *ctx, sqlite3 *db) {
-  usage_result_error(ctx, sqlite3_mprintf("usage_config: %s; has usage_init() "
-                                          "run?",
-                                          sqlite3_errmsg(db)));
+  usage_result_error(ctx, config_db_message(db));
 }
 
 /* usage_config(name): the value of a setting, or its default. */
@@ -163,8 +173,7 @@ static int config_store(sqlite3 *db, int i, const char *zValue, char **pzErr) {
                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                    aSetting[i].zName, zValue, 0);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("usage_config: %s; has usage_init() run?",
-                             sqlite3_errmsg(db));
+    *pzErr = config_db_message(db);
     return rc;
   }
   d = usage_deriver_new(db, "main");
@@ -198,8 +207,7 @@ static int config_rollup_tz(sqlite3 *db, const char *zValue, char **pzErr) {
   }
   sqlite3_free(zOld);
   if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
-    *pzErr = sqlite3_mprintf("usage_config: %s; has usage_init() run?",
-                             sqlite3_errmsg(db));
+    *pzErr = config_db_message(db);
   }
   return rc;
 }

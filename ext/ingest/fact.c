@@ -177,8 +177,8 @@ static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
     if (rc != SQLITE_OK) {
       if (zErr == 0) return SQLITE_NOMEM;
       sqlite3_free(p->base.zErrMsg);
-      p->base.zErrMsg = zErr;
-      return rc;
+      p->base.zErrMsg = usage_error_schema(p->db, p->pDef->zName, zErr);
+      return p->base.zErrMsg ? rc : SQLITE_NOMEM;
     }
   } else {
     f.eCarbonSource = USAGE_CARBON_GIVEN;
