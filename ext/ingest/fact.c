@@ -18,7 +18,7 @@
 SQLITE_EXTENSION_INIT3
 
 /* Names of usage_ingest's columns, for messages. */
-static const char *const azIngestCol[IN_NCOL] = {
+const char *const azIngestCol[IN_NCOL] = {
     "ts",
     "scope",
     "cloud_project_name",
@@ -28,7 +28,7 @@ static const char *const azIngestCol[IN_NCOL] = {
 
 /* An amount field: a finite number >= 0, NULL or '' meaning zero (or NULL
 ** where bNullable). *pIsNull and *pR get the value to store. */
-static int arg_amount(IngestVtab *p, sqlite3_value *pVal, const char *zField,
+int ingest_arg_amount(IngestVtab *p, sqlite3_value *pVal, const char *zField,
                       int bNullable, int *pIsNull, double *pR) {
   double r = 0.0;
   int isNull;
@@ -277,8 +277,8 @@ int insert_fact(IngestVtab *p, sqlite3_value **a) {
   r.eScope = USAGE_SCOPE_ADA;
   rc = ingest_arg_time(p, a[IN_TS], "ts", r.zTs);
   for (i = IN_BUSY_CPU; rc == SQLITE_OK && i <= IN_INTENSITY; i++) {
-    rc = arg_amount(p, a[i], azIngestCol[i], i == IN_INTENSITY, &r.aIsNull[i],
-                    &r.aAmount[i]);
+    rc = ingest_arg_amount(p, a[i], azIngestCol[i], i == IN_INTENSITY,
+                           &r.aIsNull[i], &r.aAmount[i]);
   }
   /* The scope rule held: at most one key is set, and it names the scope. */
   for (i = 0; rc == SQLITE_OK && i < 3; i++) {
