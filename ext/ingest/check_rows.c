@@ -23,7 +23,7 @@
 #include "ingest/ingest.h"
 SQLITE_EXTENSION_INIT3
 
-/* Columns of the table; "source" is the argument. */
+/* Columns of the table; "table" is the argument. */
 enum { CK_ROW, CK_FIELD, CK_VALUE, CK_MESSAGE, CK_SOURCE };
 
 /* Problems one row can have: each column, and the scope rule. */
@@ -274,7 +274,7 @@ static int ck_rowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
   return SQLITE_OK;
 }
 
-/* xBestIndex: the source argument is needed, as an equality. */
+/* xBestIndex: the table argument is needed, as an equality. */
 static int ck_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   int i;
   (void)pVtab;
@@ -329,7 +329,7 @@ static int ck_connect(sqlite3 *db, void *pAux, int argc,
   (void)argv;
   (void)pzErr;
   rc = sqlite3_declare_vtab(db, "CREATE TABLE x(row INTEGER, field TEXT, "
-                                "value, message TEXT, source HIDDEN)");
+                                "value, message TEXT, \"table\" HIDDEN)");
   if (rc != SQLITE_OK) return rc;
   p = sqlite3_malloc(sizeof(*p));
   if (p == 0) return SQLITE_NOMEM;
