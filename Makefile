@@ -3,7 +3,7 @@
 #   make            build build/usage.so
 #   make demo       build, create a database, ingest a year, print reports, draw 2 charts
 #   make test       install test dependencies (as root), build, run every suite
-#   make bench      run the benchmarks (scripts/bench)
+#   make bench      run the benchmarks, write docs/performance.md (scripts/bench)
 #   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
 #   make deb        build/sqlite3-usage_<version>_<arch>.deb (scripts/deb)
