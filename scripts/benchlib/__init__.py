@@ -6,7 +6,9 @@
   targets  the line each figure is held to
   ingest   usage_ingest against the floor and the Python writer
   queries  bucketed totals on the raw path, scaling, peak memory
-  rollups  rollups built and refreshed, reports against DuckDB
+  rollups  rollups built and refreshed, a sub-day width; runs the reports
+  reports  the reports on rollups against the limit and DuckDB
+  client   the Node 22 process (client.mjs) that times them as a client
   profile  one figure's statement under perf or callgrind
   render   docs/performance.md
   main     the command line and the order of a run

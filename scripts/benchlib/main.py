@@ -9,7 +9,7 @@ import shutil
 import sys
 import time
 
-from . import ingest, profile, queries, render, rollups
+from . import ingest, profile, queries, render, reports, rollups
 from .common import ROOT, BenchError, log, size_label
 from .data import buckets_available, dataset, middle_machine, month_inside
 
@@ -24,6 +24,8 @@ def options():
     ap.add_argument("--budget", type=float, default=1.5,
                     help="seconds per query figure for extra rounds of fast queries "
                     "(0: --runs only)")
+    ap.add_argument("--fleet-size", default="fleet",
+                    help="gen size of the fleet-sized run (default fleet)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--base", default="1m", help="gen size for ingest and queries (default 1m)")
     ap.add_argument("--large", default="10m", help="gen size for scaling and memory (default 10m)")
@@ -35,8 +37,12 @@ def options():
                     help="the page the run writes (default docs/performance.md)")
     ap.add_argument("--no-write", action="store_true",
                     help="print the page, leave the file alone")
-    ap.add_argument("--only", choices=("rollups", "rollups-tz"),
-                    help="print only these figures, on the base size (writes nothing)")
+    ap.add_argument("--only", choices=("rollups", "fleet"),
+                    help="print only the figures on rollups, at the base size, or only the "
+                    "fleet-sized run (writes nothing)")
+    ap.add_argument("--fleet", action="store_true",
+                    help="also the reports on a fleet ten times as wide (scripts/gen --size "
+                    "fleet), under their own heading (make bench FLEET=1)")
     ap.add_argument("--profile", choices=sorted(profile.PROFILES),
                     help="profile one figure's statement at the base size instead of timing")
     ap.add_argument("--profile-tool", choices=("perf", "callgrind"), default="perf")
@@ -89,9 +95,6 @@ def timed_figures(args, base, large):
         rows, note = rollups.bench_rollups(args, ds, month, machine)
         figures += rows
         notes.append(note)
-    rows, note = rollups.bench_rollups_tz(args, base)
-    figures += rows
-    notes.append(note)
     if large:
         figures += queries.bench_rss(args, large, month, machine)
     else:
@@ -103,6 +106,29 @@ def timed_figures(args, base, large):
                  + (": they agree." if not problems else ". **They differ:** "
                     + " / ".join(problems)))
     return figures, notes
+
+
+def fleet_run(args):
+    """The reports on the fleet-sized data, with when and where they ran."""
+    started, t0 = dt.datetime.now(dt.timezone.utc), time.monotonic()
+    ds = dataset(args, args.fleet_size, need_src=False)
+    figures, note = rollups.bench_fleet(args, ds)
+    m = ds["manifest"]
+    return {"figures": figures, "note": note, "label": size_label(ds), "when": f"{started:%Y-%m-%d %H:%M}",
+            "minutes": (time.monotonic() - t0) / 60, "machine": render.machine_info(),
+            "commit": render.git_commit(),
+            "data": f"`scripts/gen --size {args.fleet_size} --seed {args.seed}` ({m['rows']:,} rows: "
+                    f"{m['hours']:,} hours from {m['start'][:10]}, each 1 ada + "
+                    f"{m['projects']} projects + {m['machines']} machines + {m['users']} users "
+                    f"in {m['groups']} groups)"}
+
+
+def previous_page(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def run():
@@ -132,12 +158,13 @@ def run():
     load0 = os.getloadavg()[0]
     t_start = time.monotonic()
     if args.only:
-        base = dataset(args, args.base, need_src=False)
         if args.only == "rollups":
+            base = dataset(args, args.base, need_src=False)
             rows, note = rollups.bench_rollups(args, base, month_inside([base]),
                                                middle_machine(base))
         else:
-            rows, note = rollups.bench_rollups_tz(args, base)
+            fleet = fleet_run(args)
+            rows, note = fleet["figures"], fleet["note"]
         out = [f"- Command: `{render.command_line(argv)}`",
                f"- Machine: {render.machine_info()}; load average {load0:.2f} at the start, "
                f"{os.getloadavg()[0]:.2f} at the end", ""] + render.table(rows) + ["", f"- {note}"]
@@ -154,7 +181,8 @@ def run():
         "machine": info, "machine_short": info.split(";")[0],
         "load": (load0, os.getloadavg()[0]), "data": data_line(args, base, large),
         "labels": labels, "base_label": size_label(base), "notes": notes,
-        "reports_note": rollups.REPORTS_NOTE})
+        "reports_note": reports.NOTE, "fleet": fleet_run(args) if args.fleet else None,
+        "previous": previous_page(args.page)})
     sys.stdout.write(text)
     if not args.no_write:
         log(render.write_page(args.page, text))

@@ -66,8 +66,8 @@ def git_commit():
 
 
 def command_line(argv):
-    if os.environ.get("MAKELEVEL") and not argv:
-        return "make bench"
+    if os.environ.get("MAKELEVEL") and argv in ([], ["--fleet"]):
+        return "make bench" + (" FLEET=1" if argv else "")
     return " ".join(["scripts/bench"] + argv)
 
 
@@ -91,18 +91,18 @@ def secs(f, ref=False):
     return "—" if v is None else fmt_time(v)
 
 
-def reports_table(figures, labels):
+def reports_table(figures, labels, raw_path=True):
     """Each report at each size: on the raw path, on rollups, DuckDB."""
-    head = "| report |" + "".join(f" {l}: raw path | {l}: on rollups | {l}: DuckDB |"
-                                  for l in labels)
-    lines = [head, "|---|" + "---|---|---|" * len(labels)]
+    cols = ("raw path", "on rollups", "DuckDB") if raw_path else ("on rollups", "DuckDB")
+    head = "| report |" + "".join(f" {l}: {c} |" for l in labels for c in cols)
+    lines = [head, "|---|" + "---|" * len(cols) * len(labels)]
     for name, raw_name in REPORTS:
         row, seen = [], False
         for l in labels:
             raw = find(figures, "raw", raw_name, "full range", l) if raw_name else None
             rep = find(figures, "report", name, l)
             seen = seen or raw is not None or rep is not None
-            row += [secs(raw), secs(rep), secs(rep, ref=True)]
+            row += ([secs(raw)] if raw_path else []) + [secs(rep), secs(rep, ref=True)]
         if seen:
             lines.append(f"| {name}, whole range | " + " | ".join(row) + " |")
     return lines
@@ -166,9 +166,40 @@ def measured(f):
             f"against the line {f.target}.")
 
 
+def missed_lines(figures):
+    """Each missed line and its measured cause, one sentence each."""
+    missed = [f for f in figures if f.ok is False]
+    if not missed:
+        return []
+    return ["", "Missed:", ""] + [f"- {f.label}: {f.cause or measured(f)}" for f in missed]
+
+
+FLEET = "## Fleet-sized run"
+
+
+def fleet_section(run):
+    """The optional run on a fleet ten times as wide: this run's, or the
+    section of the page as it was when this run did not include one."""
+    fl = run.get("fleet")
+    if not fl:
+        prev = run.get("previous", "").split("\n")
+        if FLEET not in prev:
+            return []
+        i = prev.index(FLEET)
+        j = next((k for k in range(i + 1, len(prev)) if prev[k].startswith("## ")), len(prev))
+        while j > i and not prev[j - 1].strip():
+            j -= 1
+        return [""] + prev[i:j]
+    return (["", FLEET, "",
+             f"Part of `{run['command']}`, on {fl['when']} UTC, source at "
+             f"{fl['commit']}, in {fl['minutes']:.1f} min, on {fl['machine']}. Data: "
+             f"{fl['data']}. {fl['note']}", ""]
+            + reports_table(fl["figures"], [fl["label"]], raw_path=False) + [""] + table(fl["figures"])
+            + missed_lines(fl["figures"]))
+
+
 def page(figures, run):
     """The whole of docs/performance.md."""
-    missed = [f for f in figures if f.ok is False]
     out = ["# Performance", "",
            "How fast `usage` is on one machine: the reports a dashboard runs, ingest, keeping "
            "the rollups fresh, and memory. The figures, the targets and their verdicts come "
@@ -177,10 +208,8 @@ def page(figures, run):
            "it by hand.", ""]
     out += summary(figures, run["labels"], run)
     out += ["", "## Targets", "", run.get("ratio_note", RATIO_NOTE), ""]
-    out += table(figures)
-    if missed:
-        out += ["", "Missed:", ""]
-        out += [f"- {f.label}: {f.cause or measured(f)}" for f in missed]
+    out += table(figures) + missed_lines(figures)
+    out += fleet_section(run)
     out += ["", "## Method", ""]
     out += [f"- Machine: {run['machine']}; load average {run['load'][0]:.2f} at the start, "
             f"{run['load'][1]:.2f} at the end.",
@@ -189,7 +218,9 @@ def page(figures, run):
     out += ["", "## Rerunning it", "", "```sh",
             "make bench                               # about 30 minutes on 2 cores",
             "scripts/bench --quick                    # 1 M rows only",
-            "scripts/bench --quick --only rollups     # just the reports on rollups",
+            "scripts/bench --quick --only rollups     # just the figures on rollups",
+            "make bench FLEET=1                       # also the fleet-sized run",
+            "scripts/bench --only fleet               # just the fleet-sized run (print only)",
             "scripts/bench --quick --no-write         # print the page, leave this file alone",
             "scripts/bench --profile daily-plain      # where one figure's time goes (perf)",
             "```", "",

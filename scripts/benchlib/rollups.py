@@ -1,139 +1,25 @@
-"""rollups: the figures on rollups: building and refreshing them, the raw
-path with rollups built, and the reports against DuckDB as the peer.
+"""rollups: the figures on rollups: building them, keeping them fresh, the
+raw path beside them, and the reports a client receives (reports.py).
 
     figures, note = bench_rollups(args, ds, month, machine)
 """
 import datetime as dt
-import json
-import math
 import os
 import shutil
-import subprocess
 import time
 
-from .common import (MEASURES, ROOT, BenchError, Figure, connect, fmt_time, log, remove_db,
-                     size_label, work_path)
+from .client import Client
+from .common import MEASURES, Figure, connect, fmt_time, log, remove_db, size_label, work_path
 from .data import gen_csv
-from .targets import (T_BUILD, T_DUCK_DAILY, T_DUCK_DIRTY, T_DUCK_MONTHLY, T_REFRESH_HOUR,
-                      T_SUBDAY)
+from .reports import NOTE, ROLL_TZ, bench_reports
+from .targets import T_BUILD, T_REFRESH_HOUR, T_SUBDAY
 from .timing import Ratio, median, rounds
 
-DUCKDB_PKG = "@duckdb/node-api"
-REPORTS_NOTE = ("On rollups, both engines were timed on a one-row wrapper, `SELECT count(*), …, "
-                "sum(<each column>) FROM (<report>)`, which computes every row of the report "
-                "without handing it to the client; DuckDB ran in a Node process on its own "
-                "in-memory table (2 threads).")
-DIRTY = "daily per project, 1 % of days dirty"
-DIRTY_TZ = "daily per project, local days, 1 % of days dirty"
-
-# The result columns both engines return, and the one-row wrapper that makes
-# an engine compute every column of every row without handing the rows to
-# the client (the rows are compared once, outside the timing).
-ROLL_COLS = ", ".join(MEASURES) + ", intensity_gCo2eq_kwh, samples"
+# The one-row wrapper the build figures run their raw query through: every
+# column of every row computed, none handed over.
 WRAP = ("SELECT count(*), count(key), max(bucket_start), "
         + ", ".join(f"sum({m})" for m in MEASURES + ("intensity_gCo2eq_kwh", "samples"))
         + " FROM ({})")
-DUCK_SUMS = ", ".join(f"sum({m}) AS {m}" for m in MEASURES) + \
-    ", sum(busy_gCo2eq + idle_gCo2eq) / sum(busy_kwh + idle_kwh) AS intensity_gCo2eq_kwh, " \
-    "count(*) AS samples"
-ROLL_QUERIES = {
-    "daily per project": (
-        "SELECT bucket_start, key, " + ROLL_COLS + " FROM usage_buckets('project', 'day')",
-        "SELECT time_bucket(INTERVAL 1 day, ts) AS bucket_start, cloud_project_name AS key, "
-        + DUCK_SUMS + " FROM f WHERE scope = 'project' GROUP BY ALL ORDER BY 1, 2"),
-    "monthly per user": (
-        "SELECT bucket_start, key, " + ROLL_COLS + " FROM usage_buckets('user', 'month')",
-        "SELECT time_bucket(INTERVAL 1 month, ts) AS bucket_start, user_id AS key, "
-        + DUCK_SUMS + " FROM f WHERE scope = 'user' GROUP BY ALL ORDER BY 1, 2"),
-    "monthly per group": (
-        "SELECT bucket_start, key, " + ROLL_COLS + " FROM usage_buckets('group', 'month')",
-        "SELECT time_bucket(INTERVAL 1 month, ts) AS bucket_start, u.group_name AS key, "
-        + DUCK_SUMS + " FROM f LEFT JOIN u USING (user_id) WHERE scope = 'user' GROUP BY ALL ORDER BY 1, 2"),
-}
-
-
-# The same in the reporting zone: usage_config('rollup_tz', ROLL_TZ), and
-# DuckDB bucketing each ts's local time there, bucket starts back in UTC.
-ROLL_TZ = "Europe/London"
-DUCK_LOCAL = f"timezone('{ROLL_TZ}', ts AT TIME ZONE 'UTC')"
-
-
-def duck_local_start(unit):
-    return f"timezone('UTC', timezone('{ROLL_TZ}', date_trunc('{unit}', {DUCK_LOCAL})))"
-
-
-ROLL_TZ_QUERIES = {
-    "daily per project, local days": (
-        "SELECT bucket_start, key, " + ROLL_COLS + " FROM usage_buckets WHERE scope = "
-        f"'project' AND width = 'day' AND tz = '{ROLL_TZ}'",
-        f"SELECT {duck_local_start('day')} AS bucket_start, cloud_project_name AS key, "
-        + DUCK_SUMS + " FROM f WHERE scope = 'project' GROUP BY ALL ORDER BY 1, 2"),
-    "monthly per user, local months": (
-        "SELECT bucket_start, key, " + ROLL_COLS + " FROM usage_buckets WHERE scope = "
-        f"'user' AND width = 'month' AND tz = '{ROLL_TZ}'",
-        f"SELECT {duck_local_start('month')} AS bucket_start, user_id AS key, "
-        + DUCK_SUMS + " FROM f WHERE scope = 'user' GROUP BY ALL ORDER BY 1, 2"),
-    "monthly per group, local months": (
-        "SELECT bucket_start, key, " + ROLL_COLS + " FROM usage_buckets WHERE scope = "
-        f"'group' AND width = 'month' AND tz = '{ROLL_TZ}'",
-        f"SELECT {duck_local_start('month')} AS bucket_start, u.group_name AS key, "
-        + DUCK_SUMS + " FROM f LEFT JOIN u USING (user_id) WHERE scope = 'user' "
-        "GROUP BY ALL ORDER BY 1, 2"),
-}
-
-
-class Duck:
-    """DuckDB in a node child process (scripts/bench_duckdb.mjs)."""
-
-    def __init__(self, args, csv_path, roster):
-        prefix = os.path.join(args.cache, "duckdb")
-        for tool in ("node", "npm"):
-            if shutil.which(tool) is None:
-                raise BenchError(f"{tool} is missing: the DuckDB peer runs on Node "
-                                 "(apt-get install nodejs npm)")
-        if not os.path.isdir(os.path.join(prefix, "node_modules", *DUCKDB_PKG.split("/"))):
-            log(f"installing the npm package {DUCKDB_PKG} into {os.path.relpath(prefix, ROOT)}")
-            os.makedirs(prefix, exist_ok=True)
-            r = subprocess.run(["npm", "install", "--prefix", prefix, "--no-audit", "--no-fund",
-                                DUCKDB_PKG], capture_output=True, text=True, check=False)
-            if r.returncode != 0:
-                raise BenchError(f"npm install {DUCKDB_PKG} failed: {r.stderr.strip()[-400:]}")
-        env = dict(os.environ, DUCKDB_PREFIX=prefix)
-        self.p = subprocess.Popen(["node", os.path.join(ROOT, "scripts", "bench_duckdb.mjs"),
-                                   csv_path, roster], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, env=env)
-        line = self.p.stdout.readline()
-        if not line:
-            raise BenchError("the DuckDB child did not start (node, scripts/bench_duckdb.mjs)")
-        log(f"DuckDB loaded the CSV in {json.loads(line)['ready']:.1f} s")
-
-    def run(self, sql, rows=False):
-        self.p.stdin.write(json.dumps({"sql": sql, "rows": rows}) + "\n")
-        self.p.stdin.flush()
-        r = json.loads(self.p.stdout.readline())
-        return r["secs"], r["rows"]
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait()
-
-
-def same_rows(ours, theirs):
-    """Problems when two results differ: keys and samples exactly, sums
-    within 1e-12 relative; both sorted the same way (NULL keys first)."""
-    def order(r):
-        return (r[0], r[1] is not None, r[1] if r[1] is not None else "")
-    a, b = sorted(ours, key=order), sorted([tuple(r) for r in theirs], key=order)
-    if len(a) != len(b):
-        return f"{len(a)} rows, DuckDB {len(b)}"
-    for x, y in zip(a, b):
-        if x[0] != y[0] or x[1] != y[1] or x[-1] != y[-1]:
-            return f"row {x[:2]} vs DuckDB {y[:2]}"
-        for u, v in zip(x[2:-1], y[2:-1]):
-            if (u is None) != (v is None) or (u is not None and not math.isclose(
-                    u, v, rel_tol=1e-12, abs_tol=1e-9)):
-                return f"row {x[:2]}: {u!r} vs DuckDB {v!r}"
-    return None
 
 
 def timed_sql(conn, sql, params=()):
@@ -223,82 +109,38 @@ def refresh_hour_rows(args, conn, label):
     return rows
 
 
-def bench_rollups(args, ds, month, machine):
-    """Rollup figures on a refreshed copy of query.db, DuckDB beside them."""
-    label = size_label(ds)
-    path = work_path(args, "rollup")
+def copy_refreshed(args, ds, name, tz=None):
+    """A copy of the data set's query.db, with rollup_tz set when tz is given,
+    its rollups built: (path, connection)."""
+    path = work_path(args, name)
     remove_db(path)
     shutil.copyfile(ds["query"], path)
     conn = connect(path, args.ext, wal=True)
-    rows, problems = [], []
-    rows += build_rows(args, conn, label)
+    if tz:
+        conn.execute("SELECT usage_config('rollup_tz', ?)", (tz,)).fetchone()
+    t0 = time.perf_counter()
     n = conn.execute("SELECT usage_refresh()").fetchone()[0]
-    log(f"{label}: usage_refresh() built {n} day rollups")
-    duck = Duck(args, gen_csv(args, ds), os.path.join(ds["dir"], "roster.csv"))
-    try:
-        for name, (ours, theirs) in ROLL_QUERIES.items():
-            p = same_rows(conn.execute(ours).fetchall(), duck.run(theirs, rows=True)[1])
-            if p:
-                problems.append(f"{name}: {p}")
-            # The wrapper alone, over this result held in a table: the least
-            # time any usage_buckets plan could take on this harness.
-            conn.execute("DROP TABLE IF EXISTS temp.bench_result")
-            conn.execute(f"CREATE TEMP TABLE bench_result AS {ours}")
-            held = WRAP.format("SELECT * FROM temp.bench_result")
-            times, warm = rounds([("usage", timed_sql(conn, WRAP.format(ours))),
-                                  ("duckdb", lambda q=theirs: duck.run(WRAP.format(q))),
-                                  ("held", timed_sql(conn, held))],
-                                 args.runs, args.budget)
-            conn.execute("DROP TABLE temp.bench_result")
-            if warm["held"] != warm["usage"]:
-                problems.append(f"{name}: the wrapper over the held result gives "
-                                f"{warm['held']}, over usage_buckets {warm['usage']}")
-            u, d, h = (median(times[k]) for k in ("usage", "duckdb", "held"))
-            target = T_DUCK_DAILY if name.startswith("daily") else T_DUCK_MONTHLY
-            log(f"{label}: {name}: rollups {fmt_time(u)}, DuckDB {fmt_time(d)}, "
-                f"the wrapper over the held result {fmt_time(h)}")
-            r = Ratio.of(times["usage"], times["duckdb"])
-            rows.append(Figure(("report", name, label), f"{name.capitalize()}, full range, {label}: "
-                               "usage_buckets on rollups vs DuckDB time_bucket (own in-memory "
-                               "table, 2 threads)", fmt_time(u), fmt_time(d), r,
-                               f"≤ {1 / target:.2f}× ({target}× faster)",
-                               r.median * target <= 1, value=u, ref_value=d))
-            rows.append(Figure(("held", name, label), f"{name.capitalize()}, {label}, reference: "
-                               "SQLite running the one-row wrapper alone, over the same result "
-                               "rows held in a table (no usage_buckets), vs DuckDB's whole query",
-                               fmt_time(h), fmt_time(d), Ratio.of(times["held"], times["duckdb"]),
-                               value=h))
-        # 1 % of the days dirty: a late upsert on each, on both sides.
-        days = [r[0] for r in conn.execute(
-            "SELECT DISTINCT substr(ts, 1, 10) FROM fact_usage WHERE scope = 'project' "
-            "ORDER BY 1")]
-        dirty = days[::100][:max(1, len(days) // 100)]
-        for d in dirty:
-            ts = d + "T12:00:00Z"
-            conn.execute("UPDATE fact_usage SET busy_kwh = busy_kwh + 0.5 WHERE scope = "
-                         "'project' AND ts = ?", (ts,))
-            duck.run("UPDATE f SET busy_kwh = busy_kwh + 0.5 WHERE scope = 'project' AND "
-                     f"ts = TIMESTAMP '{d} 12:00:00'")
-        got = conn.execute("SELECT dirty_days FROM usage_rollup_status WHERE "
-                           "scope = 'project'").fetchone()[0]
-        ours, theirs = ROLL_QUERIES["daily per project"]
-        p = same_rows(conn.execute(ours).fetchall(), duck.run(theirs, rows=True)[1])
-        if p:
-            problems.append(f"daily per project, dirty: {p}")
-        times, _ = rounds([("usage", timed_sql(conn, WRAP.format(ours))),
-                           ("duckdb", lambda: duck.run(WRAP.format(theirs)))],
-                          args.runs, args.budget)
-        u, d = median(times["usage"]), median(times["duckdb"])
-        log(f"{label}: daily per project, {got} dirty days: rollups {fmt_time(u)}, DuckDB "
-            f"{fmt_time(d)}")
-        r = Ratio.of(times["usage"], times["duckdb"])
-        rows.append(Figure(("report", DIRTY, label), f"Daily per project, full range, {got} of "
-                           f"{len(days)} days dirty (late updates not yet refreshed), {label}: "
-                           "usage_buckets vs DuckDB", fmt_time(u), fmt_time(d), r,
-                           f"≤ {1 / T_DUCK_DIRTY:.2f}× ({T_DUCK_DIRTY}× faster)",
-                           r.median * T_DUCK_DIRTY <= 1, value=u, ref_value=d))
-    finally:
-        duck.close()
+    log(f"{size_label(ds)}: {name}: usage_refresh() built {n} day rollups in "
+        f"{fmt_time(time.perf_counter() - t0)}")
+    return path, conn
+
+
+def bench_rollups(args, ds, month, machine):
+    """Rollup figures on refreshed copies of query.db (UTC days, and London
+    days with rollup_tz), the reports timed in the Node client."""
+    label = size_label(ds)
+    path, conn = copy_refreshed(args, ds, "rollup")
+    rows = build_rows(args, conn, label)
+    tz_path, tz_conn = copy_refreshed(args, ds, "rollup-tz", ROLL_TZ)
+    with Client(args, gen_csv(args, ds), os.path.join(ds["dir"], "roster.csv")) as client:
+        client.open("utc", path)
+        client.open("london", tz_path)
+        figures, problems = bench_reports(args, ds, client)
+    rows += figures
+    dirty = conn.execute("SELECT dirty_days FROM usage_rollup_status WHERE scope = 'project'"
+                         ).fetchone()[0]
+    if not dirty:
+        problems.append("no day of the project rollups was dirty after the late updates")
     conn.execute("SELECT usage_refresh()").fetchone()
     # Widths under a day take the raw path: routed against forced raw.
     sql = (f"SELECT * FROM usage_buckets('machine', 'hour', '{month[0]}', '{month[1]}') "
@@ -312,92 +154,29 @@ def bench_rollups(args, ds, month, machine):
                        "NULL)", fmt_time(u), fmt_time(r), ratio, f"≤ {T_SUBDAY:.2f}×",
                        ratio.median <= T_SUBDAY, value=u))
     rows += refresh_hour_rows(args, conn, label)
-    conn.close()
-    remove_db(path)
-    note = ("Rollups: usage_buckets and DuckDB are timed on the same one-row wrapper, "
-            "`SELECT count(*), count(key), max(bucket_start), sum(<each column>) FROM (<query>)`, "
-            "so each engine computes every column of every result row but neither pays for "
-            "handing 4,380 rows to its client; the full results were compared once, "
-            "outside the timing" + (": they agree." if not problems else
-                                     ". **They differ:** " + " / ".join(problems)))
+    rows += refresh_hour_rows(args, tz_conn, f"rollup_tz {ROLL_TZ}, {label}")
+    for c, p in ((conn, path), (tz_conn, tz_path)):
+        c.close()
+        remove_db(p)
+    note = (NOTE + f" The dirty report ran with {dirty} of the project scope's "
+            f"{ds['manifest']['hours'] // 24} days dirty. Each report's rows were compared once, outside the timing, with the held "
+            "table's and DuckDB's" + (": they agree." if not problems else
+                                      ". **They differ:** " + " / ".join(problems)))
     return rows, note
 
 
-def bench_rollups_tz(args, ds):
-    """Rollup figures in London days: rollup_tz set on a copy of query.db,
-    refreshed, against DuckDB bucketing the same rows in London time."""
-    label = size_label(ds)
-    path = work_path(args, "rollup-tz")
-    remove_db(path)
-    shutil.copyfile(ds["query"], path)
-    conn = connect(path, args.ext, wal=True)
-    conn.execute("SELECT usage_config('rollup_tz', ?)", (ROLL_TZ,)).fetchone()
-    t0 = time.perf_counter()
-    n = conn.execute("SELECT usage_refresh()").fetchone()[0]
-    log(f"{label}: rollup_tz {ROLL_TZ}: usage_refresh() built {n} day rollups in "
-        f"{fmt_time(time.perf_counter() - t0)}")
-    rows, problems = [], []
-    duck = Duck(args, gen_csv(args, ds), os.path.join(ds["dir"], "roster.csv"))
-    try:
-        for name, (ours, theirs) in ROLL_TZ_QUERIES.items():
-            p = same_rows(conn.execute(ours).fetchall(), duck.run(theirs, rows=True)[1])
-            if p:
-                problems.append(f"{name}: {p}")
-            plan = json.loads(conn.execute("SELECT usage_buckets_stats()").fetchone()[0])["plan"]
-            if plan == "raw":
-                problems.append(f"{name}: served raw, not from the rollups")
-            times, _ = rounds([("usage", timed_sql(conn, WRAP.format(ours))),
-                               ("duckdb", lambda q=theirs: duck.run(WRAP.format(q)))],
-                              args.runs, args.budget)
-            u, d = median(times["usage"]), median(times["duckdb"])
-            target = T_DUCK_DAILY if name.startswith("daily") else T_DUCK_MONTHLY
-            log(f"{label}: {name}, rollup_tz {ROLL_TZ}: rollups {fmt_time(u)}, DuckDB "
-                f"{fmt_time(d)}")
-            r = Ratio.of(times["usage"], times["duckdb"])
-            rows.append(Figure(("report", name, label), f"{name.capitalize()}, rollup_tz "
-                               f"{ROLL_TZ}, full range, {label}: usage_buckets on rollups vs "
-                               "DuckDB date_trunc of the local time (ICU)", fmt_time(u),
-                               fmt_time(d), r, f"≤ {1 / target:.2f}× ({target}× faster)",
-                               r.median * target <= 1, value=u, ref_value=d))
-        # 1 % of the days dirty, as in bench_rollups: a late update on each.
-        days = [r[0] for r in conn.execute(
-            "SELECT DISTINCT substr(ts, 1, 10) FROM fact_usage WHERE scope = 'project' "
-            "ORDER BY 1")]
-        for day in days[::100][:max(1, len(days) // 100)]:
-            conn.execute("UPDATE fact_usage SET busy_kwh = busy_kwh + 0.5 WHERE scope = "
-                         "'project' AND ts = ?", (day + "T12:00:00Z",))
-            duck.run("UPDATE f SET busy_kwh = busy_kwh + 0.5 WHERE scope = 'project' AND "
-                     f"ts = TIMESTAMP '{day} 12:00:00'")
-        got = conn.execute("SELECT dirty_days FROM usage_rollup_status WHERE "
-                           "scope = 'project'").fetchone()[0]
-        ours, theirs = ROLL_TZ_QUERIES["daily per project, local days"]
-        p = same_rows(conn.execute(ours).fetchall(), duck.run(theirs, rows=True)[1])
-        if p:
-            problems.append(f"daily per project, local days, dirty: {p}")
-        times, _ = rounds([("usage", timed_sql(conn, WRAP.format(ours))),
-                           ("duckdb", lambda: duck.run(WRAP.format(theirs)))],
-                          args.runs, args.budget)
-        u, d = median(times["usage"]), median(times["duckdb"])
-        log(f"{label}: daily per project, local days, {got} dirty UTC days: rollups "
-            f"{fmt_time(u)}, DuckDB {fmt_time(d)}")
-        r = Ratio.of(times["usage"], times["duckdb"])
-        rows.append(Figure(("report", DIRTY_TZ, label), f"Daily per project, local days, "
-                           f"rollup_tz {ROLL_TZ}, full range, {got} of {len(days)} UTC days dirty "
-                           f"(late updates not yet refreshed), {label}: usage_buckets vs DuckDB",
-                           fmt_time(u), fmt_time(d), r,
-                           f"≤ {1 / T_DUCK_DIRTY:.2f}× ({T_DUCK_DIRTY}× faster)",
-                           r.median * T_DUCK_DIRTY <= 1, value=u, ref_value=d))
-        conn.execute("SELECT usage_refresh()").fetchone()
-    finally:
-        duck.close()
-    rows += refresh_hour_rows(args, conn, f"rollup_tz {ROLL_TZ}, {label}")
-    conn.close()
-    remove_db(path)
-    note = (f"Rollups in a reporting zone: with usage_config('rollup_tz', '{ROLL_TZ}') the "
-            "rollups hold London days and months; the same one-row wrapper, and the full "
-            "results compared once with DuckDB's" + (": they agree." if not problems else
-                                                      ". **They differ:** "
-                                                      + " / ".join(problems)))
-    return rows, note
-
-
+def bench_fleet(args, ds):
+    """The reports alone, on the fleet-sized data: rollups built, then the
+    Node client as in bench_rollups."""
+    path, conn = copy_refreshed(args, ds, "fleet")
+    tz_path, tz_conn = copy_refreshed(args, ds, "fleet-tz", ROLL_TZ)
+    with Client(args, gen_csv(args, ds), os.path.join(ds["dir"], "roster.csv")) as client:
+        client.open("utc", path)
+        client.open("london", tz_path)
+        figures, problems = bench_reports(args, ds, client)
+    for c, p in ((conn, path), (tz_conn, tz_path)):
+        c.close()
+        remove_db(p)
+    return figures, ("Each report's rows were compared once with the held table's and DuckDB's"
+                     + (": they agree." if not problems else ". **They differ:** "
+                        + " / ".join(problems)))
