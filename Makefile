@@ -3,7 +3,8 @@
 #   make            build build/usage.so
 #   make demo       build, create a database, ingest a year, print reports, draw 2 charts
 #   make test       install test dependencies (as root), build, run every suite
-#   make bench      run the benchmarks (scripts/bench)
+#   make bench      run the benchmarks, write docs/performance.md (scripts/bench);
+#                   FLEET=1 adds the reports on a fleet ten times as wide
 #   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so, the
 #                   collector to $(PREFIX)/bin/usage-collect and its SQL to
@@ -100,7 +101,7 @@ test-asan:
 	tests/sanitizers/asan-run
 
 bench: all
-	scripts/bench
+	scripts/bench $(if $(FLEET),--fleet)
 
 fuzz:
 	tests/fuzz/run
