@@ -27,8 +27,8 @@ WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CFLAGS   = $(WARN) $(OPT) $(NDEBUG) -g -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
 LDFLAGS  = -shared $(EXTRA_LDFLAGS)
 
-EXT_SRC    = $(sort $(wildcard ext/*.c))
-EXT_HDR    = $(wildcard ext/*.h)
+EXT_SRC    = $(sort $(wildcard ext/*.c ext/*/*.c))
+EXT_HDR    = $(wildcard ext/*.h ext/*/*.h)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
 CHECKS     = $(sort $(wildcard sql/check/*.sql))
 
@@ -64,15 +64,15 @@ $(O)/usage.so: $(EXT_SRC) $(EXT_HDR) $(O)/usage_sql.c $(O)/usage_zone_data.c $(O
 	  $(LDFLAGS) -lm
 
 # C unit tests (check) for the SQLite-free timestamp and bucket layer.
-$(O)/test_time: tests/unit/test_time.c ext/usage_time.c ext/usage_time.h
+$(O)/test_time: tests/unit/test_time.c ext/time/time.c ext/time/time.h
 	@mkdir -p $(O)
-	$(CC) $(WARN) $(OPT) -g $(EXTRA_CFLAGS) -Iext -o $@ tests/unit/test_time.c ext/usage_time.c \
+	$(CC) $(WARN) $(OPT) -g $(EXTRA_CFLAGS) -Iext -o $@ tests/unit/test_time.c ext/time/time.c \
 	  $$(pkg-config --cflags --libs check) -lm $(EXTRA_LDFLAGS)
 
 # C unit tests (check) for the SQLite-free zone and local-bucket layer.
-ZONE_SRC = ext/usage_zone.c ext/usage_local.c ext/usage_time.c
-$(O)/test_zone: tests/unit/test_zone.c $(ZONE_SRC) ext/usage_zone.h ext/usage_local.h \
-	  ext/usage_time.h $(O)/usage_zone_data.c
+ZONE_SRC = ext/time/zone.c ext/time/local.c ext/time/time.c
+$(O)/test_zone: tests/unit/test_zone.c $(ZONE_SRC) ext/time/zone.h ext/time/local.h \
+	  ext/time/time.h $(O)/usage_zone_data.c
 	@mkdir -p $(O)
 	$(CC) $(WARN) $(OPT) -g $(EXTRA_CFLAGS) -Iext -o $@ tests/unit/test_zone.c $(ZONE_SRC) \
 	  $(O)/usage_zone_data.c $$(pkg-config --cflags --libs check) -lm $(EXTRA_LDFLAGS)
@@ -95,7 +95,7 @@ test: deps
 	tests/run
 
 test-asan:
-	tests/asan/run
+	tests/sanitizers/asan-run
 
 bench: all
 	scripts/bench

@@ -9,11 +9,11 @@
 **   sqlite> SELECT * FROM usage_buckets('project', 'day');
 **
 ** Loading registers, on this connection only: the scalar functions
-** (usage_func.c), usage_init() (usage_schema.c), the writable tables
+** (functions/func.c), usage_init() (schema/schema.c), the writable tables
 ** usage_ingest, usage_users, usage_user_projects, usage_project_machines and
-** usage_workspaces (usage_ingest.c), the usage_buckets table
-** (usage_buckets.c), and usage_config(), usage_power_models and
-** usage_intensity (usage_energy.c). It also turns PRAGMA foreign_keys on, as the UsageDB
+** usage_workspaces (ingest/ingest.c), the usage_buckets table
+** (buckets/buckets.c), and usage_config(), usage_power_models and
+** usage_intensity (energy/energy.c). It also turns PRAGMA foreign_keys on, as the UsageDB
 ** design does. No state outlives the connection, and none is shared.
 **
 ** The entry point is sqlite3_usage_init, the name SQLite derives from a file

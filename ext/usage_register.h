@@ -14,16 +14,16 @@
 #define USAGE_VERSION "0.1.0"
 
 /* Registration of each part on one connection. */
-int usage_register_functions(sqlite3 *db); /* usage_func.c */
-int usage_register_schema(sqlite3 *db);    /* usage_schema.c */
-int usage_register_ingest(sqlite3 *db);    /* usage_ingest.c */
-int usage_register_buckets(sqlite3 *db);   /* usage_buckets.c */
-int usage_register_energy(sqlite3 *db);    /* usage_energy.c, which calls */
-int usage_register_config(sqlite3 *db);    /* usage_config.c */
-int usage_register_rollups(sqlite3 *db);   /* usage_refresh.c */
-int usage_register_check(sqlite3 *db);     /* usage_check.c */
+int usage_register_functions(sqlite3 *db); /* functions/func.c */
+int usage_register_schema(sqlite3 *db);    /* schema/schema.c */
+int usage_register_ingest(sqlite3 *db);    /* ingest/ingest.c */
+int usage_register_buckets(sqlite3 *db);   /* buckets/buckets.c */
+int usage_register_energy(sqlite3 *db);    /* energy/energy.c, which calls */
+int usage_register_config(sqlite3 *db);    /* energy/config.c */
+int usage_register_rollups(sqlite3 *db);   /* rollups/refresh.c */
+int usage_register_check(sqlite3 *db);     /* schema/check.c */
 
-/* usage_zone_func.c: usage_local and usage_tz_version. */
+/* functions/zone_func.c: usage_local and usage_tz_version. */
 int usage_register_zone_functions(sqlite3 *db);
 
 #endif /* USAGE_REGISTER_H */

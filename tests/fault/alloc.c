@@ -16,7 +16,7 @@
 ** block's end, a double free or a free of a foreign pointer is reported
 ** on stdout ("# heap: ...") and aborts the process, and a read after free
 ** sees the 0xdb bytes. ASan still runs each scenario at a stride
-** (tests/t_fault_oom), for what these checks cannot see.
+** (tests/fault/t_fault_oom), for what these checks cannot see.
 */
 #include <execinfo.h>
 #include <stdio.h>

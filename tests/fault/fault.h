@@ -1,10 +1,10 @@
 /*
 ** fault.h: what the parts of the fault-injection host share.
 **
-** The host (host.c) runs scenarios (scenarios.c) against build/asan/usage.so
-** with SQLite's allocations (alloc.c) or its file calls
-** (vfs_shim.c) failing at a chosen point. See tests/t_fault_oom and
-** tests/t_fault_ioerr for what is checked.
+** The host (host.c) runs scenarios (scenarios.c) against usage.so
+** with SQLite's allocations (alloc.c) or its file calls (vfs_shim.c)
+** failing at a chosen point. See tests/fault/t_fault_oom and
+** tests/fault/t_fault_ioerr for what is checked.
 */
 #ifndef FAULT_H
 #define FAULT_H

@@ -1,5 +1,5 @@
 /*
-** host.c: the fault-injection host of tests/t_fault_oom and t_fault_ioerr.
+** host.c: the fault-injection host of tests/fault/t_fault_oom and t_fault_ioerr.
 **
 **   fault_host oom      EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]
 **   fault_host ioerr    EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]

@@ -56,7 +56,7 @@ static const char zDerivedSetup[] =
     "           UNION ALL SELECT 'machine', NULL, 'node-0') AS s;";
 
 /* A version-1 database: migration 1 as a plain sqlite3 runs it, version 1
-** recorded, and facts (as tests/t_sql_core makes one). */
+** recorded, and facts (as tests/sql/t_sql_core makes one). */
 static const char zV1[] =
     "INSERT INTO usage_meta VALUES ('schema_version', 1);"
     "INSERT INTO dim_project(cloud_project_name) VALUES ('old'), ('older');"

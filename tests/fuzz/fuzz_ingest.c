@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amounts/amounts.h"
 #include "fuzz_common.h"
-#include "usage_amounts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "usage_time.h"
+#include "time/time.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
 

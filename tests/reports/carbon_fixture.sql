@@ -1,6 +1,6 @@
 -- carbon_fixture.sql: three days of facts and an intensity series with
 -- every kind of carbon source, for sql/reports/carbon_coverage.sql and
--- sql/reports/intensity_gaps.sql (tests/t_reports_carbon).
+-- sql/reports/intensity_gaps.sql (tests/reports/t_reports_carbon).
 --
 -- Facts, hourly, 2024-06-10 .. 2024-06-12 (UTC):
 --   ada: busy 3,600 s and idle 3,600 s every hour: 0.013 kWh, energy derived

@@ -1,5 +1,5 @@
 /*
-** test_time.c: check unit tests of ext/usage_time.c.
+** test_time.c: check unit tests of ext/time/time.c.
 **
 ** Each test is named after the behaviour it proves. Expected epoch values
 ** were computed independently of the code under test, with
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "usage_time.h"
+#include "time/time.h"
 
 /* ---------------------------------------------------------------------
 ** Helpers

@@ -1,5 +1,5 @@
 /*
-** test_zone.c: check unit tests of ext/usage_zone.c and ext/usage_local.c.
+** test_zone.c: check unit tests of ext/time/zone.c and ext/time/local.c.
 **
 ** Each test is named after the behaviour it proves. Expected instants and
 ** offsets were computed independently of the code under test with Python's
@@ -8,9 +8,9 @@
 **     "Europe/London"); x=d.datetime(2025,10,26,1,30,tzinfo=z,fold=0);
 **     print(x.astimezone(d.timezone.utc).isoformat(), x.utcoffset())'
 ** and are hard-coded with the local time they name. Where the rule of
-** usage_zone.h differs from zoneinfo's fold=0 (a local time in a gap), the
+** time/zone.h differs from zoneinfo's fold=0 (a local time in a gap), the
 ** test says so. The whole-zone comparison with zoneinfo is the SQL suite
-** tests/t_zone_reference.
+** tests/sql/t_zone_reference.
 */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "usage_local.h"
-#include "usage_time.h"
-#include "usage_zone.h"
+#include "time/local.h"
+#include "time/time.h"
+#include "time/zone.h"
 
 /* ---------------------------------------------------------------------
 ** Helpers
