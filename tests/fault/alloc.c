@@ -118,8 +118,9 @@ static void *mem_realloc(void *p, int n) {
                        n + (int)(sizeof(Head) + sizeof(unsigned long long)));
   return h ? head_init(h, n) : 0;
 }
+/* Unchecked: SQLite asks at every free, which checks the block anyway. */
 static int mem_size(void *p) {
-  return p ? (int)head_of(p)->n : 0;
+  return p ? (int)((Head *)p - 1)->n : 0;
 }
 static int mem_roundup(int n) {
   return realMem.xRoundup(n);
