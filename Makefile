@@ -2,7 +2,8 @@
 #
 #   make            build build/usage.so
 #   make demo       build, create a database, ingest a year, print reports, draw 2 charts
-#   make test       install test dependencies (as root), build, run every suite
+#   make test       install test dependencies (as root), build, run every suite,
+#                   two at a time (JOBS=1 for one at a time)
 #   make bench      run the benchmarks (scripts/bench)
 #   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
@@ -20,6 +21,8 @@ DESTDIR  ?=
 OPT      ?= -O2
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
+# Suites make test runs at once (tests/run -j; some always run alone).
+JOBS     ?= 2
 # Release builds leave out assert(); make test builds with NDEBUG= (kept).
 NDEBUG   ?= -DNDEBUG
 
@@ -92,7 +95,7 @@ demo:
 
 test: deps
 	$(MAKE) all $(O)/test_time $(O)/test_zone NDEBUG=
-	tests/run
+	tests/run -j $(JOBS)
 
 test-asan:
 	tests/sanitizers/asan-run
