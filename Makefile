@@ -6,7 +6,9 @@
 #                   two at a time (JOBS=1 for one at a time)
 #   make bench      run the benchmarks (scripts/bench)
 #   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
-#   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so
+#   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so, the
+#                   collector to $(PREFIX)/bin/usage-collect and its SQL to
+#                   $(PREFIX)/share/sqlite3-usage/prometheus_hourly.sql
 #   make deb        build/sqlite3-usage_<version>_<arch>.deb (scripts/deb)
 #   make npm        build/npm/sqlite-usage*.tgz, the npm packages (scripts/npm)
 #   make wheel      build/wheel/sqlite_usage-*.whl, the Python wheel (scripts/wheel)
@@ -120,12 +122,17 @@ npm:
 	scripts/npm $(O)
 
 install: all
-	install -d '$(DESTDIR)$(PREFIX)/lib/sqlite3'
+	install -d '$(DESTDIR)$(PREFIX)/lib/sqlite3' '$(DESTDIR)$(PREFIX)/bin' \
+	  '$(DESTDIR)$(PREFIX)/share/sqlite3-usage'
 	install -m 0644 '$(O)/usage.so' '$(DESTDIR)$(PREFIX)/lib/sqlite3/usage.so'
+	install -m 0755 scripts/usage-collect '$(DESTDIR)$(PREFIX)/bin/usage-collect'
+	install -m 0644 sql/import/prometheus_hourly.sql \
+	  '$(DESTDIR)$(PREFIX)/share/sqlite3-usage/prometheus_hourly.sql'
 
 uninstall:
-	rm -f '$(DESTDIR)$(PREFIX)/lib/sqlite3/usage.so'
-	-rmdir '$(DESTDIR)$(PREFIX)/lib/sqlite3' 2>/dev/null
+	rm -f '$(DESTDIR)$(PREFIX)/lib/sqlite3/usage.so' '$(DESTDIR)$(PREFIX)/bin/usage-collect' \
+	  '$(DESTDIR)$(PREFIX)/share/sqlite3-usage/prometheus_hourly.sql'
+	-rmdir '$(DESTDIR)$(PREFIX)/lib/sqlite3' '$(DESTDIR)$(PREFIX)/share/sqlite3-usage' 2>/dev/null
 
 clean:
 	rm -rf build

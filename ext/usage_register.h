@@ -23,7 +23,16 @@ int usage_register_config(sqlite3 *db);    /* energy/config.c */
 int usage_register_rollups(sqlite3 *db);   /* rollups/refresh.c */
 int usage_register_check(sqlite3 *db);     /* schema/check.c */
 
+/* prometheus/prometheus.c: the usage_prometheus table. */
+int usage_register_prometheus(sqlite3 *db);
+
 /* functions/zone_func.c: usage_local and usage_tz_version. */
 int usage_register_zone_functions(sqlite3 *db);
+
+/* plan/: usage_best_window (window.c), usage_budgets (budgets.c) and
+** usage_budget_status (status.c). */
+int usage_register_best_window(sqlite3 *db);
+int usage_register_budgets(sqlite3 *db);
+int usage_register_budget_status(sqlite3 *db);
 
 #endif /* USAGE_REGISTER_H */

@@ -248,6 +248,22 @@ static void result_bucket_start(sqlite3_context *ctx, BkPos *pPos) {
   }
 }
 
+/* The kWh that a bucket's carbon is for: all of it when the sums say it is
+** all covered (sums in another order may differ in the last bits), else
+** the covered part, 0 when no carbon is known. */
+static double bk_carbon_kwh(const double *a) {
+  double kwh = a[USAGE_AMOUNT_BUSY_KWH] + a[USAGE_AMOUNT_IDLE_KWH];
+  double covered = a[USAGE_AMOUNT_COVERED_KWH];
+  return covered >= kwh * (1.0 - 1e-9) ? kwh : covered;
+}
+
+/* True when a bucket has energy but none of it has known carbon: its
+** gCO2eq is unknown, not 0. */
+static int bk_carbon_unknown(const double *a) {
+  return a[USAGE_AMOUNT_BUSY_KWH] + a[USAGE_AMOUNT_IDLE_KWH] > 0 &&
+         !(a[USAGE_AMOUNT_COVERED_KWH] > 0);
+}
+
 /* xColumn: the current row's bucket, key and totals, or an argument. */
 static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
                      int iCol) {
@@ -270,10 +286,16 @@ static int bk_column(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx,
     case COL_INTENSITY:
       if (pCell) {
         const double *a = pCell->aSum;
-        double kwh = a[USAGE_AMOUNT_BUSY_KWH] + a[USAGE_AMOUNT_IDLE_KWH];
         double g = a[USAGE_AMOUNT_BUSY_G] + a[USAGE_AMOUNT_IDLE_G];
+        double kwh = bk_carbon_kwh(a);
         if (kwh > 0) sqlite3_result_double(ctx, g / kwh);
       }
+      break;
+    case COL_BUSY_G:
+    case COL_IDLE_G:
+      if (pCell && bk_carbon_unknown(pCell->aSum)) break; /* NULL, not 0 */
+      sqlite3_result_double(ctx,
+                            pCell ? pCell->aSum[iCol - COL_BUSY_CPU] : 0.0);
       break;
     case COL_SAMPLES:
       sqlite3_result_int64(ctx, pCell ? pCell->nSample : 0);

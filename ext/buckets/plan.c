@@ -79,9 +79,11 @@ static int arg_scope(BkVtab *p, sqlite3_value *pVal, int *peScope) {
   if (sqlite3_value_type(pVal) == SQLITE_TEXT) {
     const char *z = (const char *)sqlite3_value_text(pVal);
     int n = sqlite3_value_bytes(pVal);
-    int e = usage_scope_parse(z, n);
-    if (e < 0 && z && n == 5 && memcmp(z, "group", 5) == 0) {
-      e = USAGE_SCOPE_GROUP;
+    int e = -1, i;
+    /* A scope here only selects rows, so it matches in any case. */
+    for (i = USAGE_SCOPE_ADA; z && e < 0 && i <= USAGE_SCOPE_GROUP; i++) {
+      const char *zName = usage_scope_name(i);
+      if ((int)strlen(zName) == n && sqlite3_strnicmp(z, zName, n) == 0) e = i;
     }
     if (e >= 0) {
       *peScope = e;
@@ -119,11 +121,12 @@ static int arg_fill(BkVtab *p, sqlite3_value *pVal, int *pbFill) {
   if (sqlite3_value_type(pVal) == SQLITE_TEXT) {
     const char *z = (const char *)sqlite3_value_text(pVal);
     int n = sqlite3_value_bytes(pVal);
-    if (z && n == 4 && memcmp(z, "none", 4) == 0) {
+    /* Option words match in any case, as SQL keywords do. */
+    if (z && n == 4 && sqlite3_strnicmp(z, "none", 4) == 0) {
       *pbFill = 0;
       return SQLITE_OK;
     }
-    if (z && n == 4 && memcmp(z, "zero", 4) == 0) {
+    if (z && n == 4 && sqlite3_strnicmp(z, "zero", 4) == 0) {
       *pbFill = 1;
       return SQLITE_OK;
     }
@@ -185,12 +188,12 @@ int bk_args_read(BkVtab *p, BkCursor *c, int idxNum, int argc,
   c->arg.bDesc = (idxNum & IDX_DESC) != 0;
   c->arg.mSum = (idxNum >> IDX_SUM_SHIFT) & ((1 << BK_NSUM) - 1);
 
-  /* A NULL argument means no rows, as for generate_series; a NULL tz is
-  ** UTC. */
+  /* A NULL scope or width means no rows, as for generate_series; a NULL
+  ** start, end, fill, origin or tz means its default, as for usage_bucket. */
   for (i = 0; i < BK_NHIDDEN; i++) {
-    if (apIn[i] && i != COL_TZ - COL_SCOPE &&
-        sqlite3_value_type(apIn[i]) == SQLITE_NULL) {
-      return SQLITE_DONE;
+    if (apIn[i] && sqlite3_value_type(apIn[i]) == SQLITE_NULL) {
+      if (i < COL_START - COL_SCOPE) return SQLITE_DONE;
+      apIn[i] = 0;
     }
   }
   if (pKeyArg && !(idxNum & IDX_KEY_IN) &&
@@ -378,7 +381,16 @@ int bk_best_index(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo) {
   }
   if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_INTENSITY)) {
     idxNum |= ((1 << USAGE_AMOUNT_BUSY_KWH) | (1 << USAGE_AMOUNT_IDLE_KWH) |
-               (1 << USAGE_AMOUNT_BUSY_G) | (1 << USAGE_AMOUNT_IDLE_G))
+               (1 << USAGE_AMOUNT_BUSY_G) | (1 << USAGE_AMOUNT_IDLE_G) |
+               (1 << USAGE_AMOUNT_COVERED_KWH))
+              << IDX_SUM_SHIFT;
+  }
+  /* Carbon is NULL where none of the kWh has known carbon: it reads the
+  ** energy and covered_kwh too. */
+  if (pInfo->colUsed &
+      (((sqlite3_uint64)1 << COL_BUSY_G) | ((sqlite3_uint64)1 << COL_IDLE_G))) {
+    idxNum |= ((1 << USAGE_AMOUNT_BUSY_KWH) | (1 << USAGE_AMOUNT_IDLE_KWH) |
+               (1 << USAGE_AMOUNT_COVERED_KWH))
               << IDX_SUM_SHIFT;
   }
   if (pInfo->colUsed & ((sqlite3_uint64)1 << COL_COVERAGE)) {

@@ -31,6 +31,7 @@
 #include "rollzone/rollup_zone.h"
 #include "usage_register.h"
 #include "value/value.h"
+#include "vtab/vtab.h"
 SQLITE_EXTENSION_INIT3
 
 /* The settings, with their defaults. */
@@ -43,7 +44,8 @@ static const struct {
     {USAGE_ROLLUP_TZ_KEY, USAGE_ROLLUP_TZ_UTC},
 };
 
-/* The index of rollup_tz in aSetting. */
+/* The index of region and of rollup_tz in aSetting. */
+#define I_REGION 0
 #define I_ROLLUP_TZ 2
 #define N_SETTING ((int)(sizeof(aSetting) / sizeof(aSetting[0])))
 
@@ -127,11 +129,20 @@ static int run_sql(sqlite3 *db, const char *zSql, const char *z1,
   return rc;
 }
 
+/* The connection's error under the function's name; a missing schema says
+** to run usage_init(). From sqlite3_mprintf, NULL when out of memory. */
+static char *config_db_message(sqlite3 *db) {
+  char *zMsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  char *zMissing = usage_schema_missing(db, zMsg);
+  char *zOut = sqlite3_mprintf("usage_config: %s", zMissing ? zMissing : zMsg);
+  sqlite3_free(zMissing);
+  sqlite3_free(zMsg);
+  return zOut;
+}
+
 /* Set the result to the connection's error, under the function's name. */
 static void db_error(sqlite3_context *ctx, sqlite3 *db) {
-  usage_result_error(ctx, sqlite3_mprintf("usage_config: %s; has usage_init() "
-                                          "run?",
-                                          sqlite3_errmsg(db)));
+  usage_result_error(ctx, config_db_message(db));
 }
 
 /* usage_config(name): the value of a setting, or its default. */
@@ -154,17 +165,44 @@ static void fn_config_get(sqlite3_context *ctx, int argc,
   }
 }
 
+/* A region with no intensity periods while others have some would turn
+** every derived fact's carbon to unknown: refused, naming the regions that
+** have periods. A database with no periods at all takes any region. */
+static int config_region_check(sqlite3 *db, const char *zRegion, char **pzErr) {
+  char *zHave = 0;
+  int rc = run_sql(
+      db,
+      "SELECT CASE WHEN EXISTS (SELECT 1 FROM main.grid_intensity) AND NOT "
+      "EXISTS (SELECT 1 FROM main.grid_intensity WHERE region = ?1) THEN "
+      "(SELECT group_concat(quote(region), ', ') FROM (SELECT DISTINCT region "
+      "FROM main.grid_intensity ORDER BY region)) END",
+      zRegion, 0, &zHave);
+  if (rc != SQLITE_OK) {
+    *pzErr = config_db_message(db);
+    return rc;
+  }
+  if (zHave == 0) return SQLITE_OK;
+  *pzErr = sqlite3_mprintf(
+      "usage_config: no intensity periods for region '%q'; regions with "
+      "periods: %s (load the new region's periods into usage_intensity "
+      "first)",
+      zRegion, zHave);
+  sqlite3_free(zHave);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 /* Store the value and re-derive every derived fact; SQLITE_OK or an error
 ** with *pzErr set. */
 static int config_store(sqlite3 *db, int i, const char *zValue, char **pzErr) {
   UsageDeriver *d;
-  int rc = run_sql(db,
-                   "INSERT INTO main.usage_meta(key, value) VALUES (?1, ?2) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   aSetting[i].zName, zValue, 0);
+  int rc = i == I_REGION ? config_region_check(db, zValue, pzErr) : SQLITE_OK;
+  if (rc != SQLITE_OK) return rc;
+  rc = run_sql(db,
+               "INSERT INTO main.usage_meta(key, value) VALUES (?1, ?2) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+               aSetting[i].zName, zValue, 0);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("usage_config: %s; has usage_init() run?",
-                             sqlite3_errmsg(db));
+    *pzErr = config_db_message(db);
     return rc;
   }
   d = usage_deriver_new(db, "main");
@@ -198,8 +236,7 @@ static int config_rollup_tz(sqlite3 *db, const char *zValue, char **pzErr) {
   }
   sqlite3_free(zOld);
   if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
-    *pzErr = sqlite3_mprintf("usage_config: %s; has usage_init() run?",
-                             sqlite3_errmsg(db));
+    *pzErr = config_db_message(db);
   }
   return rc;
 }

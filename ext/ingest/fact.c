@@ -18,7 +18,7 @@
 SQLITE_EXTENSION_INIT3
 
 /* Names of usage_ingest's columns, for messages. */
-static const char *const azIngestCol[IN_NCOL] = {
+const char *const azIngestCol[IN_NCOL] = {
     "ts",
     "scope",
     "cloud_project_name",
@@ -28,7 +28,7 @@ static const char *const azIngestCol[IN_NCOL] = {
 
 /* An amount field: a finite number >= 0, NULL or '' meaning zero (or NULL
 ** where bNullable). *pIsNull and *pR get the value to store. */
-static int arg_amount(IngestVtab *p, sqlite3_value *pVal, const char *zField,
+int ingest_arg_amount(IngestVtab *p, sqlite3_value *pVal, const char *zField,
                       int bNullable, int *pIsNull, double *pR) {
   double r = 0.0;
   int isNull;
@@ -177,8 +177,8 @@ static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
     if (rc != SQLITE_OK) {
       if (zErr == 0) return SQLITE_NOMEM;
       sqlite3_free(p->base.zErrMsg);
-      p->base.zErrMsg = zErr;
-      return rc;
+      p->base.zErrMsg = usage_error_schema(p->db, p->pDef->zName, zErr);
+      return p->base.zErrMsg ? rc : SQLITE_NOMEM;
     }
   } else {
     f.eCarbonSource = USAGE_CARBON_GIVEN;
@@ -199,6 +199,18 @@ static int fact_derive(IngestVtab *p, sqlite3_value **a, FactRow *r) {
   return SQLITE_OK;
 }
 
+/* "usage_ingest: FIELD must beWHAT, got R", R in its shortest form. */
+static int fact_number_error(IngestVtab *p, const char *zField,
+                             const char *zWhat, double r) {
+  char *zR = usage_double_repr(r);
+  int rc;
+  if (zR == 0) return SQLITE_NOMEM;
+  rc = usage_vtab_error(&p->base, SQLITE_ERROR, "%s: %s must be%s, got %s",
+                        p->pDef->zName, zField, zWhat, zR);
+  sqlite3_free(zR);
+  return rc;
+}
+
 /* What derivation made must still be a finite number >= 0 (a huge CPU
 ** time times the watts can overflow), as fact_usage's CHECKs require: an
 ** error that names the field now, rather than a CHECK failing when a
@@ -207,16 +219,13 @@ static int fact_check_derived(IngestVtab *p, const FactRow *f) {
   int i;
   for (i = IN_BUSY_KWH; i <= IN_IDLE_G; i++) {
     if (!(f->aAmount[i] >= 0.0 && f->aAmount[i] <= DBL_MAX)) {
-      return usage_vtab_error(&p->base, SQLITE_ERROR,
-                              "%s: %s must be a finite number >= 0, got %!.17g",
-                              p->pDef->zName, azIngestCol[i], f->aAmount[i]);
+      return fact_number_error(p, azIngestCol[i], " a finite number >= 0",
+                               f->aAmount[i]);
     }
   }
   if (!(f->coveredKwh <= DBL_MAX)) {
-    return usage_vtab_error(
-        &p->base, SQLITE_ERROR,
-        "%s: busy_kwh + idle_kwh must be finite, got %!.17g", p->pDef->zName,
-        f->coveredKwh);
+    return fact_number_error(p, "busy_kwh + idle_kwh", " finite",
+                             f->coveredKwh);
   }
   return SQLITE_OK;
 }
@@ -268,8 +277,8 @@ int insert_fact(IngestVtab *p, sqlite3_value **a) {
   r.eScope = USAGE_SCOPE_ADA;
   rc = ingest_arg_time(p, a[IN_TS], "ts", r.zTs);
   for (i = IN_BUSY_CPU; rc == SQLITE_OK && i <= IN_INTENSITY; i++) {
-    rc = arg_amount(p, a[i], azIngestCol[i], i == IN_INTENSITY, &r.aIsNull[i],
-                    &r.aAmount[i]);
+    rc = ingest_arg_amount(p, a[i], azIngestCol[i], i == IN_INTENSITY,
+                           &r.aIsNull[i], &r.aAmount[i]);
   }
   /* The scope rule held: at most one key is set, and it names the scope. */
   for (i = 0; rc == SQLITE_OK && i < 3; i++) {

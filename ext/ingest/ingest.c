@@ -484,5 +484,5 @@ int usage_register_ingest(sqlite3 *db) {
                                    (void *)&aIngestDef[i]);
     if (rc != SQLITE_OK) return rc;
   }
-  return SQLITE_OK;
+  return ingest_check_register(db);
 }

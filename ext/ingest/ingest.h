@@ -10,6 +10,7 @@
 **   ingest/fact.c  INSERT INTO usage_ingest: the fact upsert
 **   ingest/batch.c the facts of a multi-row INSERT, written in batches
 **   ingest/dims.c  the dimension rows and the other four tables
+**   ingest/check_rows.c  usage_ingest_check(): every problem of a staged table
 */
 #ifndef USAGE_INGEST_H
 #define USAGE_INGEST_H
@@ -211,8 +212,19 @@ int ingest_arg_time(IngestVtab *p, sqlite3_value *pVal, const char *zField,
 
 /* INSERT INTO usage_ingest. */
 int insert_fact(IngestVtab *p, sqlite3_value **a);
+/* An amount field: a finite number >= 0, NULL or '' meaning zero (or NULL
+** where bNullable). */
+int ingest_arg_amount(IngestVtab *p, sqlite3_value *pVal, const char *zField,
+                      int bNullable, int *pIsNull, double *pR);
+/* The names of usage_ingest's columns, in order. */
+extern const char *const azIngestCol[IN_NCOL];
 /* Bind a fact to the one-row upsert and run it. */
 int fact_write(IngestVtab *p, const FactRow *f);
+
+/* ---- ingest/check_rows.c ------------------------------------------ */
+
+/* Register the table-valued function usage_ingest_check. */
+int ingest_check_register(sqlite3 *db);
 
 /* ---- ingest/batch.c ---------------------------------------------- */
 

@@ -48,6 +48,7 @@
 
 #include "rollups/refresh.h"
 #include "usage_register.h"
+#include "vtab/vtab.h"
 SQLITE_EXTENSION_INIT3
 
 /* ---- one scope --------------------------------------------------------- */
@@ -424,6 +425,10 @@ static void fn_refresh(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   memset(&call, 0, sizeof(call));
   call.db = sqlite3_context_db_handle(ctx);
   if (zErr == 0) zErr = write_problem(call.db);
+  if (zErr == 0 && usage_schema_absent(call.db, "main")) {
+    zErr = sqlite3_mprintf("usage_refresh: no usage schema in main; run "
+                           "SELECT usage_init()");
+  }
   if (zErr == 0 && !has_rollups(call.db)) {
     zErr = sqlite3_mprintf("usage_refresh: main has no rollup tables; run "
                            "SELECT usage_init() first");

@@ -128,7 +128,7 @@ static int check_version(sqlite3 *db, CheckList *pList, int *pCurrent) {
   if (v == 0) {
     return usage_check_add(
         pList, "error", sqlite3_mprintf("schema_version"),
-        sqlite3_mprintf("main has no usage schema; run usage_init()"));
+        sqlite3_mprintf("no usage schema in main; run SELECT usage_init()"));
   }
   return usage_check_add(
       pList, "error", sqlite3_mprintf("schema_version"),

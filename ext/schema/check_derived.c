@@ -35,6 +35,7 @@
 
 #include "derive/derive.h"
 #include "schema/check.h"
+#include "value/value.h"
 SQLITE_EXTENSION_INIT3
 
 /* The rows given per kind before a summary row. */
@@ -184,26 +185,37 @@ static void fact_read(sqlite3_stmt *q, UsageFact *f) {
   f->idleKwh = sqlite3_column_double(q, FC_IDLE_KWH);
 }
 
+/* Append a number in its shortest form that reads back the same, or NULL. */
+static void append_value(sqlite3_str *pOut, int bNull, double r) {
+  char *z;
+  if (bNull) {
+    sqlite3_str_appendall(pOut, "NULL");
+    return;
+  }
+  z = usage_double_repr(r);
+  if (z == 0) {
+    sqlite3_str_appendf(pOut, "%.17g", r); /* out of memory: still a number */
+  } else {
+    sqlite3_str_appendall(pOut, z);
+    sqlite3_free(z);
+  }
+}
+
 /* Append "NAME A stored, B from ZFROM" to pOut when A and B differ. */
 static void diff_number(sqlite3_str *pOut, const char *zName, double a,
                         double b, const char *zFrom) {
   if (!differ(a, b)) return;
-  sqlite3_str_appendf(pOut, "%s%s %.15g stored, %.15g from %s",
-                      sqlite3_str_length(pOut) ? "; " : "", zName, a, b, zFrom);
+  sqlite3_str_appendf(pOut, "%s%s ", sqlite3_str_length(pOut) ? "; " : "",
+                      zName);
+  append_value(pOut, 0, a);
+  sqlite3_str_appendall(pOut, " stored, ");
+  append_value(pOut, 0, b);
+  sqlite3_str_appendf(pOut, " from %s", zFrom);
 }
 
 /* What an energy row adds: its carbon waits for the energy. */
 static const char zEnergyHint[] =
     "; its carbon is checked once its energy agrees";
-
-/* Append a number, or NULL. */
-static void append_value(sqlite3_str *pOut, int bNull, double r) {
-  if (bNull) {
-    sqlite3_str_appendall(pOut, "NULL");
-  } else {
-    sqlite3_str_appendf(pOut, "%.15g", r);
-  }
-}
 
 /* The energy of a model fact against its power model; *pbWrong is set when
 ** it disagrees. */

@@ -53,10 +53,34 @@ static int fact_rows(sqlite3 *db, sqlite3_int64 *pN) {
   return rc;
 }
 
+/* When dropping zName failed on a foreign key: the message that names the
+** table and column still referring to it, or NULL when none is found. */
+static char *drop_referrer(sqlite3 *db, const char *zName) {
+  sqlite3_stmt *pStmt = 0;
+  char *zErr = 0;
+  int rc = sqlite3_prepare_v2(
+      db,
+      "SELECT m.name, k.\"from\" FROM main.sqlite_master AS m, "
+      "pragma_foreign_key_list(m.name, 'main') AS k WHERE m.type = 'table' "
+      "AND k.\"table\" = ?1 COLLATE NOCASE AND m.name <> ?1 ORDER BY m.name "
+      "LIMIT 1",
+      -1, &pStmt, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pStmt, 1, zName, -1, 0);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    zErr = sqlite3_mprintf(
+        "usage_drop: main.%s(%s) still references main.%s by a foreign key; "
+        "drop that table or its foreign key first (nothing was dropped)",
+        (const char *)sqlite3_column_text(pStmt, 0),
+        (const char *)sqlite3_column_text(pStmt, 1), zName);
+  }
+  sqlite3_finalize(pStmt);
+  return zErr;
+}
+
 /* Drop each table and view of the reference that main has: views first,
 ** then tables in the reverse of their creation order, so no foreign key
 ** points at a table already gone. Counts them in *pN. */
-static int drop_objects(sqlite3 *db, sqlite3 *pRef, int *pN) {
+static int drop_objects(sqlite3 *db, sqlite3 *pRef, int *pN, char **pzErr) {
   sqlite3_stmt *pList = 0, *pFind = 0;
   int rc = sqlite3_prepare_v2(
       pRef,
@@ -82,6 +106,9 @@ static int drop_objects(sqlite3 *db, sqlite3 *pRef, int *pN) {
       sqlite3_reset(pFind);
       rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;
       sqlite3_free(zSql);
+      if ((rc & 0xff) == SQLITE_CONSTRAINT && *pzErr == 0) {
+        *pzErr = drop_referrer(db, zName);
+      }
       (*pN)++;
     } else if (rc == SQLITE_DONE) {
       rc = SQLITE_OK;
@@ -106,7 +133,7 @@ static int drop_all(sqlite3 *db, int bWithData, int *pN, char **pzErr) {
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   if (rc == SQLITE_OK) rc = usage_schema_reference(&pRef, pzErr);
-  if (rc == SQLITE_OK) rc = drop_objects(db, pRef, pN);
+  if (rc == SQLITE_OK) rc = drop_objects(db, pRef, pN, pzErr);
   sqlite3_close(pRef);
   if (rc != SQLITE_OK && *pzErr == 0) {
     *pzErr = sqlite3_mprintf("usage_drop: %s", sqlite3_errmsg(db));
@@ -123,7 +150,7 @@ static void fn_drop(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const char *zArg = argc == 1 && sqlite3_value_type(argv[0]) == SQLITE_TEXT
                          ? (const char *)sqlite3_value_text(argv[0])
                          : 0;
-  if (argc == 1 && (zArg == 0 || strcmp(zArg, "with data") != 0)) {
+  if (argc == 1 && (zArg == 0 || sqlite3_stricmp(zArg, "with data") != 0)) {
     char *zRepr = usage_value_repr(argv[0]);
     usage_result_error(ctx,
                        zRepr ? sqlite3_mprintf("usage_drop: the argument must "

@@ -36,13 +36,26 @@ const char *usage_scope_name(int eScope) {
   return azScopeName[eScope];
 }
 
+char *usage_double_repr(double r) {
+  static const char *const azFmt[] = {"%.15g", "%.16g", "%!.17g"};
+  char *z = 0;
+  int i;
+  /* The first of 15, 16, 17 digits that reads back as r: 0.9, not
+  ** 0.90000000000000002. */
+  for (i = 0; i < 3; i++) {
+    sqlite3_free(z);
+    z = sqlite3_mprintf(azFmt[i], r);
+    if (z == 0 || !isfinite(r) || strtod(z, 0) == r) break;
+  }
+  return z;
+}
+
 char *usage_value_repr(sqlite3_value *pVal) {
   switch (sqlite3_value_type(pVal)) {
     case SQLITE_NULL: return sqlite3_mprintf("NULL");
     case SQLITE_INTEGER:
       return sqlite3_mprintf("%lld", sqlite3_value_int64(pVal));
-    case SQLITE_FLOAT:
-      return sqlite3_mprintf("%!.17g", sqlite3_value_double(pVal));
+    case SQLITE_FLOAT: return usage_double_repr(sqlite3_value_double(pVal));
     case SQLITE_BLOB:
       return sqlite3_mprintf("a blob of %d bytes", sqlite3_value_bytes(pVal));
     default: {
@@ -172,8 +185,12 @@ int usage_value_number(sqlite3_value *pVal, double *pOut, int *pIsNull) {
       if (z == 0 || n >= (int)sizeof(aBuf) || !looks_decimal(z, n)) return 1;
       memcpy(aBuf, z, n); /* strtod needs a NUL; the value may lack one */
       aBuf[n] = 0;
-      *pOut = strtod(aBuf, &zEnd);
-      return (zEnd == aBuf + n && isfinite(*pOut)) ? 0 : 1;
+      (void)strtod(aBuf, &zEnd); /* only to check the syntax: all consumed */
+      if (zEnd != aBuf + n) return 1;
+      /* The double SQLite makes of this text, as CAST(x AS REAL) and a REAL
+      ** column do: strtod rounds a few texts to the neighbouring double. */
+      *pOut = sqlite3_value_double(pVal);
+      return isfinite(*pOut) ? 0 : 1;
     }
     default: return 1;
   }

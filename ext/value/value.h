@@ -43,6 +43,11 @@ char *usage_scope_problem(sqlite3_value *pScope, int hasProject, int hasMachine,
                           int hasUser, const char *const azField[3],
                           int *pbNoMem);
 
+/* The shortest of r printed with 15, 16 or 17 significant digits that reads
+** back as r, e.g. "0.9". Returns memory from sqlite3_mprintf, or NULL when
+** out of memory. */
+char *usage_double_repr(double r);
+
 /* A short, quoted rendering of a value for error messages: text is cut to
 ** 64 bytes. Returns memory from sqlite3_mprintf, or NULL when out of memory. */
 char *usage_value_repr(sqlite3_value *pVal);

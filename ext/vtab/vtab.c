@@ -22,6 +22,52 @@ int usage_vtab_error(sqlite3_vtab *pVtab, int rc, const char *zFormat, ...) {
   return pVtab->zErrMsg ? rc : SQLITE_NOMEM;
 }
 
+int usage_schema_absent(sqlite3 *db, const char *zSchema) {
+  sqlite3_stmt *pStmt = 0;
+  char *zSql = sqlite3_mprintf(
+      "SELECT 1 FROM \"%w\".sqlite_master WHERE name = 'usage_meta'", zSchema);
+  int rc, bLacks = 0;
+  if (zSql == 0) return 0;
+  rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK) bLacks = sqlite3_step(pStmt) == SQLITE_DONE;
+  sqlite3_finalize(pStmt);
+  return bLacks;
+}
+
+char *usage_schema_missing(sqlite3 *db, const char *zMsg) {
+  static const char zPrefix[] = "no such table: ";
+  const char *zDot;
+  char *zSchema, *zOut = 0;
+  if (zMsg == 0 || strncmp(zMsg, zPrefix, sizeof(zPrefix) - 1) != 0) return 0;
+  zMsg += sizeof(zPrefix) - 1;
+  zDot = strchr(zMsg, '.');
+  if (zDot == 0) return 0;
+  zSchema = sqlite3_mprintf("%.*s", (int)(zDot - zMsg), zMsg);
+  if (zSchema && usage_schema_absent(db, zSchema)) {
+    int bMain = strcmp(zSchema, "main") == 0;
+    zOut = sqlite3_mprintf(
+        "no usage schema in %s; run SELECT usage_init(%s%s%s)", zSchema,
+        bMain ? "" : "'", bMain ? "" : zSchema, bMain ? "" : "'");
+  }
+  sqlite3_free(zSchema);
+  return zOut;
+}
+
+char *usage_error_schema(sqlite3 *db, const char *zTable, char *zErr) {
+  size_t n = strlen(zTable);
+  char *zMissing, *zOut;
+  if (strncmp(zErr, zTable, n) != 0 || strncmp(zErr + n, ": ", 2) != 0) {
+    return zErr;
+  }
+  zMissing = usage_schema_missing(db, zErr + n + 2);
+  if (zMissing == 0) return zErr;
+  zOut = sqlite3_mprintf("%s: %s", zTable, zMissing);
+  sqlite3_free(zMissing);
+  sqlite3_free(zErr);
+  return zOut;
+}
+
 int usage_prepare_persistent(sqlite3 *db, const char *zFormat,
                              const char *zSchema, sqlite3_stmt **ppStmt) {
   char *zSql = sqlite3_mprintf(zFormat, zSchema);
@@ -34,7 +80,16 @@ int usage_prepare_persistent(sqlite3 *db, const char *zFormat,
 
 int usage_vtab_db_error(sqlite3_vtab *pVtab, sqlite3 *db, const char *zTable,
                         int rc) {
-  return usage_vtab_error(pVtab, rc, "%s: %s", zTable, sqlite3_errmsg(db));
+  /* The message is copied first: the schema lookup may replace it. */
+  char *zMsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  char *zMissing = usage_schema_missing(db, zMsg);
+  rc = usage_vtab_error(pVtab, rc, "%s: %s", zTable,
+                        zMissing ? zMissing
+                        : zMsg   ? zMsg
+                                 : "out of memory");
+  sqlite3_free(zMissing);
+  sqlite3_free(zMsg);
+  return rc;
 }
 
 int usage_vtab_stmt(sqlite3_vtab *pVtab, sqlite3 *db, const char *zTable,

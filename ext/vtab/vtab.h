@@ -30,7 +30,22 @@ int usage_vtab_stmt(sqlite3_vtab *pVtab, sqlite3 *db, const char *zTable,
                     const char *zFormat, const char *zSchema,
                     sqlite3_stmt **ppSlot, sqlite3_stmt **ppStmt);
 
-/* Report the connection's last error as "zTable: <message>", with rc. */
+/* True when schema zSchema exists and has no usage_meta table: usage_init()
+** never ran there. */
+int usage_schema_absent(sqlite3 *db, const char *zSchema);
+
+/* When zMsg is "no such table: S.x" and schema S has no usage schema, the
+** message that says so and what to do, from sqlite3_mprintf: "no usage
+** schema in main; run SELECT usage_init()". Else NULL. */
+char *usage_schema_missing(sqlite3 *db, const char *zMsg);
+
+/* zErr ("zTable: <message>", from sqlite3_mprintf), or in its place, freeing
+** it, the message of usage_schema_missing() under zTable's name. NULL when
+** out of memory. */
+char *usage_error_schema(sqlite3 *db, const char *zTable, char *zErr);
+
+/* Report the connection's last error as "zTable: <message>", with rc; a
+** missing usage schema is said as usage_schema_missing() says it. */
 int usage_vtab_db_error(sqlite3_vtab *pVtab, sqlite3 *db, const char *zTable,
                         int rc);
 

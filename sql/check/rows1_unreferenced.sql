@@ -3,6 +3,7 @@
 -- One row (severity, what, detail) per dimension table that has such rows,
 -- with their number and the first name. They are warnings: a project created
 -- ahead of its first fact is fine, but a typo in a name leaves one behind.
+-- A machine that a power model names is referenced.
 -- Runs as it is in a plain sqlite3 on a usage database:
 --
 --   sqlite3 usage.db < sql/check/rows1_unreferenced.sql
@@ -43,6 +44,8 @@ FROM (
                            WHERE machine_id IS NOT NULL)
     AND machine_id NOT IN (SELECT machine_id FROM main.map_project_machine)
     AND machine_id NOT IN (SELECT machine_id FROM main.active_workspace)
+    AND machine_id NOT IN (SELECT machine_id FROM main.power_model
+                           WHERE machine_id IS NOT NULL)
   UNION ALL
   SELECT 'dim_instance', count(*), min(host)
   FROM main.dim_instance

@@ -27,7 +27,8 @@
 --   kwh                        their kWh, busy + idle
 --   kwh_given kwh_actual kwh_forecast kwh_default kwh_mixed kwh_none
 --                              that kWh split by carbon_source
---   gco2eq                     their carbon, busy + idle
+--   gco2eq                     their carbon, busy + idle; empty when none
+--                              of the day's kWh has known carbon
 --   covered_share              kWh with carbon / kWh, 0 to 1; empty when the
 --                              day has no energy
 -- Numbers are printed with 6 decimals.
@@ -89,7 +90,9 @@ SELECT d.day,
        printf('%.6f', COALESCE(p.k_default, 0)) AS kwh_default,
        printf('%.6f', COALESCE(p.k_mixed, 0)) AS kwh_mixed,
        printf('%.6f', COALESCE(p.k_none, 0)) AS kwh_none,
-       printf('%.6f', COALESCE(p.g, 0)) AS gco2eq,
+       -- unknown, not 0, when none of the day's energy has known carbon
+       CASE WHEN p.covered > 0 OR COALESCE(p.kwh, 0) = 0 THEN printf('%.6f', COALESCE(p.g, 0))
+       END AS gco2eq,
        CASE WHEN p.kwh > 0 THEN printf('%.6f', p.covered / p.kwh) END AS covered_share
 FROM days d LEFT JOIN per_day p ON p.day = d.day
 ORDER BY d.day;

@@ -28,8 +28,10 @@
 --   iso_week        the ISO 8601 week, 1 .. 53 (weeks start on Monday)
 --   samples         number of ada-scope fact rows that day
 --   kwh             busy + idle energy
---   gCo2eq          busy + idle carbon
---   intensity_gCo2eq_kwh  gCo2eq / kwh; empty when the day has no energy
+--   gCo2eq          busy + idle carbon; empty when none of the day's energy
+--                   has known carbon (no intensity period covers it)
+--   intensity_gCo2eq_kwh  gCo2eq / the kWh whose carbon is known; empty when
+--                   there is none
 -- Numbers are printed with 6 decimals.
 .headers on
 .mode csv
@@ -57,7 +59,7 @@ cal AS (
 buckets AS (
   SELECT substr(b.bucket_start, 1, 10) AS day, b.samples,
          b.busy_kwh + b.idle_kwh AS kwh,
-         b.busy_gCo2eq + b.idle_gCo2eq AS g
+         b.busy_gCo2eq + b.idle_gCo2eq AS g, b.intensity_gCo2eq_kwh AS intensity
   FROM params,
        usage_buckets('ada', '1 day', params.y || '-01-01',
                      printf('%04d-01-01', params.y + 1)) AS b
@@ -69,8 +71,10 @@ SELECT cal.day,
        (CAST(strftime('%j', cal.thursday) AS INTEGER) - 1) / 7 + 1 AS iso_week,
        COALESCE(b.samples, 0) AS samples,
        printf('%.6f', COALESCE(b.kwh, 0)) AS kwh,
-       printf('%.6f', COALESCE(b.g, 0)) AS gCo2eq,
-       CASE WHEN b.kwh > 0 THEN printf('%.6f', b.g / b.kwh) END AS intensity_gCo2eq_kwh
+       CASE WHEN b.day IS NULL OR b.g IS NOT NULL THEN printf('%.6f', COALESCE(b.g, 0))
+       END AS gCo2eq,
+       CASE WHEN b.intensity IS NOT NULL THEN printf('%.6f', b.intensity)
+       END AS intensity_gCo2eq_kwh
 FROM cal
 LEFT JOIN buckets AS b ON b.day = cal.day
 ORDER BY cal.day;

@@ -56,7 +56,8 @@ per_user AS (
          count(*) AS samples,
          sum(busy_cpu_seconds_total) AS busy_cpu, sum(idle_cpu_seconds_total) AS idle_cpu,
          sum(busy_kwh) AS busy_kwh, sum(idle_kwh) AS idle_kwh,
-         sum(busy_gCo2eq) AS busy_g, sum(idle_gCo2eq) AS idle_g
+         sum(busy_gCo2eq) AS busy_g, sum(idle_gCo2eq) AS idle_g,
+         sum(covered_kwh) AS covered
   FROM facts
   GROUP BY user_id
 ),
@@ -72,7 +73,8 @@ groups AS (
          total(w.samples) AS samples,
          total(w.busy_cpu) AS busy_cpu, total(w.idle_cpu) AS idle_cpu,
          total(w.busy_kwh) AS busy_kwh, total(w.idle_kwh) AS idle_kwh,
-         total(w.busy_g) AS busy_g, total(w.idle_g) AS idle_g
+         total(w.busy_g) AS busy_g, total(w.idle_g) AS idle_g,
+         total(w.covered) AS covered
   FROM dim_group AS g
   LEFT JOIN with_group AS w ON w.group_name = g.group_name
   GROUP BY g.group_name
@@ -80,7 +82,7 @@ groups AS (
   SELECT 1, '(no group)',  -- an aggregate without GROUP BY: always one row
          count(user_id), total(samples),
          total(busy_cpu), total(idle_cpu), total(busy_kwh), total(idle_kwh),
-         total(busy_g), total(idle_g)
+         total(busy_g), total(idle_g), total(covered)
   FROM with_group
   WHERE group_name IS NULL
 ),
@@ -90,7 +92,8 @@ everyone AS (
          count(*) AS samples,
          total(busy_cpu_seconds_total) AS busy_cpu, total(idle_cpu_seconds_total) AS idle_cpu,
          total(busy_kwh) AS busy_kwh, total(idle_kwh) AS idle_kwh,
-         total(busy_gCo2eq) AS busy_g, total(idle_gCo2eq) AS idle_g
+         total(busy_gCo2eq) AS busy_g, total(idle_gCo2eq) AS idle_g,
+         total(covered_kwh) AS covered
   FROM facts
 )
 SELECT group_name,
@@ -100,7 +103,10 @@ SELECT group_name,
        printf('%.6f', idle_cpu) AS idle_cpu_seconds_total,
        printf('%.6f', busy_kwh) AS busy_kwh,
        printf('%.6f', idle_kwh) AS idle_kwh,
-       printf('%.6f', busy_g) AS busy_gCo2eq,
-       printf('%.6f', idle_g) AS idle_gCo2eq
+       -- unknown, not 0, when none of the energy has known carbon
+       CASE WHEN covered > 0 OR busy_kwh + idle_kwh = 0 THEN printf('%.6f', busy_g)
+       END AS busy_gCo2eq,
+       CASE WHEN covered > 0 OR busy_kwh + idle_kwh = 0 THEN printf('%.6f', idle_g)
+       END AS idle_gCo2eq
 FROM (SELECT * FROM groups UNION ALL SELECT * FROM everyone)
 ORDER BY part, group_name;

@@ -57,7 +57,10 @@ rows AS (
          f.busy_cpu_seconds_total, f.idle_cpu_seconds_total,
          f.busy_kwh, f.idle_kwh, f.busy_gCo2eq, f.idle_gCo2eq,
          f.busy_kwh + f.idle_kwh AS kwh,
-         CASE WHEN f.busy_kwh + f.idle_kwh > 0
+         -- the kWh whose carbon is known: all of a fact's when covered
+         CASE WHEN f.covered_kwh >= f.busy_kwh + f.idle_kwh THEN f.busy_kwh + f.idle_kwh
+              ELSE f.covered_kwh END AS carbon_kwh,
+         CASE WHEN f.busy_kwh + f.idle_kwh > 0 AND f.covered_kwh > 0
               THEN COALESCE(f.intensity_gCo2eq_kwh * (f.busy_kwh + f.idle_kwh),
                             f.busy_gCo2eq + f.idle_gCo2eq)
          END AS weighted_g
@@ -73,11 +76,15 @@ SELECT month,
        printf('%.6f', sum(busy_kwh)) AS busy_kwh,
        printf('%.6f', sum(idle_kwh)) AS idle_kwh,
        printf('%.6f', sum(kwh)) AS kwh,
-       printf('%.6f', sum(busy_gCo2eq)) AS busy_gCo2eq,
-       printf('%.6f', sum(idle_gCo2eq)) AS idle_gCo2eq,
-       printf('%.6f', sum(busy_gCo2eq) + sum(idle_gCo2eq)) AS gCo2eq,
-       CASE WHEN sum(kwh) > 0
-            THEN printf('%.6f', total(weighted_g) / sum(kwh))
+       -- unknown, not 0, when none of the energy has known carbon
+       CASE WHEN sum(carbon_kwh) > 0 OR sum(kwh) = 0
+            THEN printf('%.6f', sum(busy_gCo2eq)) END AS busy_gCo2eq,
+       CASE WHEN sum(carbon_kwh) > 0 OR sum(kwh) = 0
+            THEN printf('%.6f', sum(idle_gCo2eq)) END AS idle_gCo2eq,
+       CASE WHEN sum(carbon_kwh) > 0 OR sum(kwh) = 0
+            THEN printf('%.6f', sum(busy_gCo2eq) + sum(idle_gCo2eq)) END AS gCo2eq,
+       CASE WHEN sum(carbon_kwh) > 0
+            THEN printf('%.6f', total(weighted_g) / sum(carbon_kwh))
        END AS intensity_gCo2eq_kwh
 FROM rows
 GROUP BY month, cloud_project_name

@@ -72,7 +72,9 @@ chosen AS (
   WHERE r.rank <= CASE WHEN p.k IS NULL THEN p.top ELSE 1 END
 )
 SELECT bucket_start, bucket_end, rank, key,
-       printf('%.6f', busy) AS busy, printf('%.6f', idle) AS idle,
+       -- gCO2eq is empty where none of the energy has known carbon
+       CASE WHEN busy IS NOT NULL THEN printf('%.6f', busy) END AS busy,
+       CASE WHEN idle IS NOT NULL THEN printf('%.6f', idle) END AS idle,
        printf('%.6f', coalesce(sum(busy + idle) OVER (
          PARTITION BY bucket_start ORDER BY rank
          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS base

@@ -60,7 +60,9 @@ per_user AS (
          sum(f.busy_cpu_seconds_total) AS busy_cpu,
          sum(f.idle_cpu_seconds_total) AS idle_cpu,
          sum(f.busy_kwh + f.idle_kwh) AS kwh,
-         sum(f.busy_gCo2eq + f.idle_gCo2eq) AS g
+         -- unknown, not 0, when none of the energy has known carbon
+         CASE WHEN sum(f.covered_kwh) > 0 OR sum(f.busy_kwh + f.idle_kwh) = 0
+              THEN sum(f.busy_gCo2eq + f.idle_gCo2eq) END AS g
   FROM win, fact_usage AS f
   WHERE f.scope = 'user' AND f.ts >= win.start_ts AND f.ts < win.end_ts
   GROUP BY f.user_id
@@ -79,8 +81,8 @@ SELECT r.rank,
        printf('%.6f', r.busy_cpu) AS busy_cpu_seconds_total,
        printf('%.6f', r.idle_cpu) AS idle_cpu_seconds_total,
        printf('%.6f', r.kwh) AS kwh,
-       printf('%.6f', r.g) AS gCo2eq,
-       CASE WHEN r.all_g > 0 THEN printf('%.6f', 100.0 * r.g / r.all_g) END
+       CASE WHEN r.g IS NOT NULL THEN printf('%.6f', r.g) END AS gCo2eq,
+       CASE WHEN r.all_g > 0 AND r.g IS NOT NULL THEN printf('%.6f', 100.0 * r.g / r.all_g) END
          AS share_of_gCo2eq_pct,
        win.start_ts AS window_start,
        win.end_ts AS window_end
