@@ -4,7 +4,8 @@
 #   make demo       build, create a database, ingest a year, print reports, draw 2 charts
 #   make test       install test dependencies (as root), build, run every suite,
 #                   two at a time (JOBS=1 for one at a time)
-#   make bench      run the benchmarks (scripts/bench)
+#   make bench      run the benchmarks, write docs/performance.md (scripts/bench);
+#                   FLEET=1 adds the reports on a fleet ten times as wide
 #   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
 #   make install    copy usage.so to $(PREFIX)/lib/sqlite3/usage.so, the
 #                   collector to $(PREFIX)/bin/usage-collect and its SQL to
@@ -103,7 +104,7 @@ test-asan:
 	tests/sanitizers/asan-run
 
 bench: all
-	scripts/bench
+	scripts/bench $(if $(FLEET),--fleet)
 
 fuzz:
 	tests/fuzz/run

@@ -21,8 +21,10 @@
 **     best kind (actual, then forecast, then default; among periods of that
 **     kind, the one that starts last). I is the time-weighted mean over the
 **     covered instants, and the coverage is their share of the interval.
-**   - g = kWh x I. With no coverage, g is 0, the intensity NULL and the
-**     source 'none'. The source is the one kind used, or 'mixed'.
+**   - g = kWh x coverage x I: the carbon of the covered kWh only, so that
+**     a total's intensity is its grams over its covered kWh. With no
+**     coverage, g is 0, the intensity NULL and the source 'none'. The
+**     source is the one kind used, or 'mixed'.
 **
 ** This file reads the settings, the models and the periods, and derives
 ** one fact (usage_derive()); derive/rederive.c recomputes stored facts after
@@ -61,8 +63,8 @@ static const char *const azDeriveSql[DS_COUNT] = {
   ** interval's intensity ?3 (NULL: none), coverage ?4 and source ?5: the
   ** same arithmetic as derive_loaded(), so both give the same bits. */
     "UPDATE \"%w\".fact_usage INDEXED BY fact_usage_natural_key SET "
-    "busy_gCo2eq = COALESCE(busy_kwh * ?3, 0.0), "
-    "idle_gCo2eq = COALESCE(idle_kwh * ?3, 0.0), "
+    "busy_gCo2eq = COALESCE(busy_kwh * ?4 * ?3, 0.0), "
+    "idle_gCo2eq = COALESCE(idle_kwh * ?4 * ?3, 0.0), "
     "intensity_gCo2eq_kwh = CASE WHEN intensity_given THEN intensity_gCo2eq_kwh "
     "ELSE ?3 END, carbon_source = ?5, carbon_coverage = ?4, "
     "covered_kwh = (busy_kwh + idle_kwh) * ?4 "
@@ -484,8 +486,8 @@ int usage_derive_loaded(UsageDeriver *d, const char *zTable, UsageFact *f,
     if (!f->bIntensityGiven) f->bIntensityNull = 1;
     return SQLITE_OK;
   }
-  f->busyG = f->busyKwh * c->intensity;
-  f->idleG = f->idleKwh * c->intensity;
+  f->busyG = f->busyKwh * c->coverage * c->intensity;
+  f->idleG = f->idleKwh * c->coverage * c->intensity;
   f->coveredKwh = (f->busyKwh + f->idleKwh) * c->coverage;
   if (!f->bIntensityGiven) {
     f->bIntensityNull = 0;

@@ -23,9 +23,10 @@
 **     differs from what the intensity periods give for its stored kWh, and
 **     whose stored values do not even agree with one another;
 **   - "derived carbon stale" (warning): the same difference, but the stored
-**     values agree with one another (gCO2eq = kWh x intensity, covered_kwh
-**     = kWh x coverage; or the zeros of 'none'): the periods changed under
-**     the facts without a re-derivation, e.g. a raw write to grid_intensity.
+**     values agree with one another (gCO2eq = kWh x coverage x intensity,
+**     covered_kwh = kWh x coverage; or the zeros of 'none'): the periods
+**     changed under the facts without a re-derivation, e.g. a raw write to
+**     grid_intensity.
 ** Two numbers differ when they are more than 1e-9 apart, relative to the
 ** larger. Each kind gives at most CD_MAX_ROWS rows, then one row saying how
 ** many more there are.
@@ -266,7 +267,8 @@ static int carbon_consistent(sqlite3_stmt *q) {
   }
   if (!(cov > 0.0) || differ(covered, (busyKwh + idleKwh) * cov)) return 0;
   if (bGiven) return 1;
-  return !bNull && !differ(busyG, busyKwh * g) && !differ(idleG, idleKwh * g);
+  return !bNull && !differ(busyG, busyKwh * cov * g) &&
+         !differ(idleG, idleKwh * cov * g);
 }
 
 /* The carbon of a derived-carbon fact against the intensity periods, for
