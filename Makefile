@@ -2,7 +2,8 @@
 #
 #   make            build build/usage.so
 #   make demo       build, create a database, ingest a year, print reports, draw 2 charts
-#   make test       install test dependencies (as root), build, run every suite
+#   make test       install test dependencies (as root), build, run every suite,
+#                   two at a time (JOBS=1 for one at a time)
 #   make bench      run the benchmarks, write docs/performance.md (scripts/bench);
 #                   FLEET=1 adds the reports on a fleet ten times as wide
 #   make fuzz       run the fuzzers for a set time (tests/fuzz/run)
@@ -23,6 +24,8 @@ DESTDIR  ?=
 OPT      ?= -O2
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
+# Suites make test runs at once (tests/run -j; some always run alone).
+JOBS     ?= 2
 # Release builds leave out assert(); make test builds with NDEBUG= (kept).
 NDEBUG   ?= -DNDEBUG
 
@@ -95,7 +98,7 @@ demo:
 
 test: deps
 	$(MAKE) all $(O)/test_time $(O)/test_zone NDEBUG=
-	tests/run
+	tests/run -j $(JOBS)
 
 test-asan:
 	tests/sanitizers/asan-run

@@ -1,9 +1,9 @@
 /*
 ** fault.h: what the parts of the fault-injection host share.
 **
-** The host (host.c) runs scenarios (scenarios.c) against build/asan/usage.so
-** with SQLite's allocations (fault_alloc in host.c) or its file calls
-** (vfs_shim.c) failing at a chosen point. See tests/fault/t_fault_oom and
+** The host (host.c) runs scenarios (scenarios.c) against usage.so
+** with SQLite's allocations (alloc.c) or its file calls (vfs_shim.c)
+** failing at a chosen point. See tests/fault/t_fault_oom and
 ** tests/fault/t_fault_ioerr for what is checked.
 */
 #ifndef FAULT_H
@@ -38,6 +38,23 @@ typedef struct Scenario {
 /* The scenarios of each suite, built once; *pn gets their number. */
 Scenario *scenarios_oom(int *pn);
 Scenario *scenarios_ioerr(int *pn);
+
+/* The self-test (fault_host selftest): scenarios that call the broken
+** functions of selftest.c, which the suite expects the host to report. */
+Scenario *scenarios_selftest(int *pn);
+void selftest_register(void); /* on every connection opened from now on */
+
+/* The allocator (alloc.c), installed before sqlite3_initialize(). Armed
+** with nTarget < 0 it calls xPoint(n) at each allocation n, which fails
+** it by returning 1; with nTarget > 0, allocation nTarget fails, and every
+** later one if bPersist. alloc_fail_here() makes the current allocation the
+** target. alloc_live() counts blocks allocated and not freed. */
+int alloc_install(int (*xPoint)(long long n));
+void alloc_arm(long long nTarget, int bPersist);
+void alloc_disarm(void);
+void alloc_fail_here(int bPersist);
+long long alloc_target(void);
+long long alloc_live(void);
 
 /* The I/O-error shim: a VFS named "faultvfs" over the default one. */
 enum { IO_WRITE, IO_SYNC, IO_TRUNCATE, IO_READ, IO_SHMMAP, IO_NOP };

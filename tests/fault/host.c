@@ -1,20 +1,27 @@
 /*
 ** host.c: the fault-injection host of tests/fault/t_fault_oom and t_fault_ioerr.
 **
-**   fault_host oom   EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]
-**   fault_host ioerr EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]
+**   fault_host oom      EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]
+**   fault_host ioerr    EXT.so REPO WORKDIR [FLOOR [SCENARIO-WORD]]
+**   fault_host selftest EXT.so REPO WORKDIR
 **
-** Linked with the system libsqlite3; loads the extension (an ASan+UBSan
-** build) with sqlite3_load_extension. Prints one "ok - ..." or "not ok -
-** ..." line per scenario and mode, "# N fault points", and, given FLOOR > 0,
-** a check that N is at least FLOOR. Environment: FAULT_ONLY=transient or
-** persistent (oom), FAULT_SYNC=NORMAL or FULL (ioerr) run one mode; to
-** study one failure, FAULT_N=n tries allocation n only, FAULT_BT=1 prints
-** the stack of the failing allocation, FAULT_DEBUG='SQL' prints what SQL
-** returns on the fresh connection of a failing check.
+** Linked with the system libsqlite3; loads the extension with
+** sqlite3_load_extension. tests/fault/build makes it twice: build/fault/
+** fault_host, plain, which the suites run at every fault point with the
+** plain usage.so, and build/asan/fault_host, with ASan and UBSan, which they
+** run with build/asan/usage.so at a stride. Prints one "ok - ..." or "not ok
+** - ..." line per scenario and mode, "# N fault points", a check that the
+** host's SQLite heap is empty at exit, and, given FLOOR > 0, a check that N
+** is at least FLOOR. Environment: FAULT_ONLY=transient or persistent (oom),
+** FAULT_SYNC=NORMAL or FULL (ioerr) run one mode; FAULT_STRIDE=s tries one
+** fault point in s, from point FAULT_OFFSET + 1 (default 0); to study one
+** failure, FAULT_N=n tries allocation n only, FAULT_BT=1 prints the stack of
+** the failing allocation, FAULT_DEBUG='SQL' prints what SQL returns on the
+** fresh connection of a failing check.
 **
-** oom: SQLITE_CONFIG_MALLOC installs a counting allocator before
-** sqlite3_initialize(). Each scenario runs with allocation N failing, for N =
+** oom: SQLITE_CONFIG_MALLOC installs the allocator of alloc.c before
+** sqlite3_initialize(): it counts live blocks and guards each one (see
+** there). Each scenario runs with allocation N failing, for N =
 ** 1, 2, ... until a run completes without reaching N: "transient" fails that
 ** allocation alone, "persistent" it and every later one. The run without
 ** faults is made once, armed: at its allocation N the process forks, and
@@ -29,10 +36,17 @@
 ** run changed it, but the fork does not pay for parsing it at every point.
 ** When the database is then byte for byte one of the states already checked
 ** (before or after a step), it is known intact with that state's digest
-** (image_match); any other state is read through SQL (digest_db). The count of live allocations must be back where it was
-** once the child has closed every connection (a leak of that run), and
-** LeakSanitizer checks the parent at exit. SQLite runs single-threaded: a
-** child could never release a recursive mutex its parent's thread held.
+** (image_match); any other state is read through SQL (digest_db). The
+** count of live allocations must be back where it was once the child has
+** closed every connection (a leak of that run), and at zero in the parent
+** after sqlite3_shutdown(). A fork of a plain process costs a fraction of
+** one with ASan's shadow memory mapped, which is why the plain build runs
+** every point. SQLite runs single-threaded: a child could never release a
+** recursive mutex its parent's thread held.
+**
+** selftest: the scenarios of scenarios_selftest(), whose SQL functions
+** (selftest.c) leak and write past a block on their out-of-memory path;
+** t_fault_oom expects this run to report both.
 **
 ** ioerr: the VFS shim (vfs_shim.c) fails call N of one kind; each run is a
 ** forked child that opens the WAL database through the shim, runs the
@@ -54,73 +68,6 @@
 #include <unistd.h>
 
 #include "fault.h"
-
-/* ---- the failing allocator ---------------------------------------------- */
-
-static sqlite3_mem_methods realMem;
-static struct {
-  int bArmed;        /* count and fail allocations */
-  long long n;       /* allocations since armed */
-  long long nTarget; /* the one that fails */
-  int bPersist;      /* and every later one */
-  long long nHit;    /* allocations failed */
-  long long nLive;   /* blocks allocated and not freed */
-} mem;
-
-/* Should this allocation fail? */
-static int mem_fork_point(void);
-static int mem_fail(void) {
-  if (!mem.bArmed) return 0;
-  mem.n++;
-  if (mem.nTarget < 0) return mem_fork_point();
-  if (mem.n == mem.nTarget || (mem.bPersist && mem.n > mem.nTarget)) {
-    mem.nHit++;
-    if (mem.n == mem.nTarget && getenv("FAULT_BT")) { /* where it failed */
-      void *a[40];
-      backtrace_symbols_fd(a, backtrace(a, 40), 2);
-    }
-    return 1;
-  }
-  return 0;
-}
-static void *mem_malloc(int n) {
-  void *p;
-  if (mem_fail()) return 0;
-  p = realMem.xMalloc(n);
-  if (p) mem.nLive++;
-  return p;
-}
-static void mem_free(void *p) {
-  if (p) mem.nLive--;
-  realMem.xFree(p);
-}
-static void *mem_realloc(void *p, int n) {
-  void *pNew;
-  if (mem_fail()) return 0;
-  pNew = realMem.xRealloc(p, n);
-  if (pNew && !p) mem.nLive++;
-  return pNew;
-}
-static int mem_size(void *p) {
-  return realMem.xSize(p);
-}
-static int mem_roundup(int n) {
-  return realMem.xRoundup(n);
-}
-static int mem_init(void *p) {
-  return realMem.xInit(p);
-}
-static void mem_shutdown(void *p) {
-  realMem.xShutdown(p);
-}
-
-static void mem_arm(long long nTarget, int bPersist) {
-  mem.n = 0;
-  mem.nTarget = nTarget;
-  mem.bPersist = bPersist;
-  mem.nHit = 0;
-  mem.bArmed = 1;
-}
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -513,23 +460,31 @@ typedef struct OomSweep {
 static OomSweep *pSweep; /* the sweep whose run is armed, or 0 */
 static int bChild;       /* this process is a child of the sweep */
 
-/* Called by the allocator at each allocation of the armed run: fork; the
+/* The fault points tried: allocation (or call) n is tried when
+** (n - 1) % nStride == nOffset (FAULT_STRIDE, FAULT_OFFSET; every one by
+** default). The ASan pass of the suites tries one in nStride. */
+static long long nStride = 1, nOffset = 0;
+static char zStrideNote[64]; /* " (one in 20 from 1)", or "" */
+static int tried(long long n) {
+  return (n - 1) % nStride == nOffset;
+}
+
+/* Called by the allocator at each allocation n of the armed run: fork; the
 ** child fails this allocation (and, persistent, every later one) and
 ** finishes the run; the parent waits for it and carries on unharmed. */
-static int mem_fork_point(void) {
+static int mem_fork_point(long long n) {
   pid_t pid;
   int status = 0;
   static long long nOnly = -1; /* FAULT_N: try only that allocation */
   if (nOnly < 0) nOnly = getenv("FAULT_N") ? atoll(getenv("FAULT_N")) : 0;
-  if (nOnly > 0 && mem.n != nOnly) return 0;
+  if (nOnly > 0 && n != nOnly) return 0;
+  if (!tried(n)) return 0;
   fflush(stdout);
   pid = fork();
   if (pid < 0) abort();
   if (pid == 0) {
     bChild = 1;
-    mem.nTarget = mem.n;
-    mem.bPersist = pSweep->bPersist;
-    mem.nHit = 1;
+    alloc_fail_here(pSweep->bPersist);
     pSweep = 0;
     if (getenv("FAULT_BT")) {
       void *a[40];
@@ -546,7 +501,7 @@ static int mem_fork_point(void) {
   } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     pSweep->nBad++;
     if (!WIFEXITED(status)) {
-      printf("#   N=%lld: the run crashed (signal %d)\n", mem.n,
+      printf("#   N=%lld: the run crashed (signal %d)\n", n,
              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     }
   }
@@ -576,14 +531,14 @@ static int image_match(const OomSweep *w, sqlite3 *db) {
 static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
                              const char *zErr, Buf *pOut) {
   const Scenario *p = w->p;
-  long long n = mem.nTarget;
+  long long n = alloc_target();
   char zWhy[512];
   sqlite3 *db2;
   sqlite3_stmt *pStmt = 0;
   unsigned long long h;
   int bBad = 0, bQuiet = w->nBad >= 4; /* details for the first few only */
   int bLeftOpen = 0, bApplied = 0, k;
-  mem.bArmed = 0;
+  alloc_disarm();
 #define BAD(...)                 \
   do {                           \
     bBad = 1;                    \
@@ -657,9 +612,9 @@ static void oom_child_checks(OomSweep *w, sqlite3 *db, int rc, int iFail,
     free(dump.z);
   }
   sqlite3_close(db2);
-  if (mem.nLive != w->nLiveBase) {
+  if (alloc_live() != w->nLiveBase) {
     BAD("%lld allocations leaked (step %d failed, rc %d: %s)",
-        mem.nLive - w->nLiveBase, iFail, rc, zErr);
+        alloc_live() - w->nLiveBase, iFail, rc, zErr);
   }
 #undef BAD
   fflush(stdout);
@@ -718,15 +673,15 @@ static long long sweep_oom(const Scenario *p, int bPersist) {
   *w.pnSame = 0;
   make_pristine(p);
   oom_prefixes(&w);
-  w.nLiveBase = mem.nLive;
+  w.nLiveBase = alloc_live();
   db = open_mem("work", p->aStep[0].zSql != 0);
   w.pCheck = open_db("file:/work?vfs=memdb", 0, 0);
   must_exec(w.pCheck, "SELECT count(*) FROM sqlite_master"); /* its schema */
   pSweep = &w;
-  mem_arm(-1, 0);
+  alloc_arm(-1, 0);
   rc = run_steps(db, p, p->nStep, &out, &iFail, zErr, sizeof(zErr));
   if (bChild) oom_child_checks(&w, db, rc, iFail, zErr, &out);
-  mem.bArmed = 0;
+  alloc_disarm();
   pSweep = 0;
   if (rc != SQLITE_OK || strcmp(buf_text(&out), buf_text(&w.ref)) != 0) {
     w.nBad++;
@@ -748,10 +703,10 @@ static long long sweep_oom(const Scenario *p, int bPersist) {
   }
   check_line(
       w.nBad == 0 && w.nPoints > 0,
-      "out of memory, %s, %s: each of %lld failing allocations gives the "
+      "out of memory, %s, %s: each of %lld failing allocations%s gives the "
       "right result or an out-of-memory error, leaves the database intact and as "
       "before the failed statement, leaks nothing, and the connection works (%lds)",
-      bPersist ? "persistent" : "transient", p->zName, w.nPoints,
+      bPersist ? "persistent" : "transient", p->zName, w.nPoints, zStrideNote,
       (long)(time(0) - t0));
   free(out.z);
   free(w.ref.z);
@@ -927,7 +882,7 @@ static long long sweep_io(const Scenario *p, const char *zSync,
   long long n, nPoints = 0;
   int bBad = 0, nCorrupt = 0;
   nDetail = 0;
-  for (n = 1; n < 100000; n++) {
+  for (n = 1 + nOffset; n < 100000; n += nStride) {
     if (!check_io_run(p, zSync, k, n, bPersist, aPrefix, aHave, &bBad,
                       &nCorrupt))
       break;
@@ -935,10 +890,11 @@ static long long sweep_io(const Scenario *p, const char *zSync,
   }
   check_line(
       !bBad,
-      "I/O error, synchronous=%s, %s, %s, %s: each of %lld failing calls "
+      "I/O error, synchronous=%s, %s, %s, %s: each of %lld failing calls%s "
       "leaves integrity_check ok, every committed step there, the failed one "
       "wholly there or not, and usage_buckets totals exact%s",
       zSync, k->zName, bPersist ? "persistent" : "transient", p->zName, nPoints,
+      zStrideNote,
       nCorrupt ? " (some runs report SQLITE_CORRUPT: see the suite)" : "");
   if (nCorrupt)
     printf("# %d runs of %s reported SQLITE_CORRUPT\n", nCorrupt, k->zName);
@@ -950,7 +906,7 @@ static long long sweep_io(const Scenario *p, const char *zSync,
 int main(int argc, char **argv) {
   static const char *const azSync[] = {"NORMAL", "FULL"};
   long long nTotal = 0, nFloor;
-  int i, n, bOom;
+  int i, n, bOom, bSelftest;
   Scenario *a;
   void *pPin;
   if (argc < 5) {
@@ -959,7 +915,8 @@ int main(int argc, char **argv) {
             argv[0]);
     return 2;
   }
-  bOom = strcmp(argv[1], "oom") == 0;
+  bSelftest = strcmp(argv[1], "selftest") == 0;
+  bOom = bSelftest || strcmp(argv[1], "oom") == 0;
   zExt = argv[2];
   zRepo = argv[3];
   nFloor = argc > 5 ? atoll(argv[5]) : 0;
@@ -973,25 +930,33 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cannot open %s: %s\n", zExt, dlerror());
     return 2;
   }
-  sqlite3_config(SQLITE_CONFIG_GETMALLOC, &realMem);
-  {
-    sqlite3_mem_methods m = {mem_malloc,  mem_free, mem_realloc,  mem_size,
-                             mem_roundup, mem_init, mem_shutdown, 0};
-    /* Single-thread mode: no mutexes. The host has one thread, and a
-    ** child forked inside an allocation could never release a recursive
-    ** mutex that its parent's thread took. */
-    if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK ||
-        sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK ||
-        sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0) != SQLITE_OK) {
-      fprintf(stderr, "sqlite3_config failed\n");
-      return 2;
-    }
+  if (getenv("FAULT_STRIDE")) nStride = atoll(getenv("FAULT_STRIDE"));
+  if (getenv("FAULT_OFFSET")) nOffset = atoll(getenv("FAULT_OFFSET"));
+  if (nStride < 1 || nOffset < 0 || nOffset >= nStride) {
+    fprintf(stderr, "FAULT_STRIDE must be 1 or more, FAULT_OFFSET under it\n");
+    return 2;
+  }
+  if (nStride > 1) {
+    snprintf(zStrideNote, sizeof(zStrideNote), " (one in %lld from %lld)",
+             nStride, nOffset + 1);
+  }
+  /* Single-thread mode: no mutexes. The host has one thread, and a child
+  ** forked inside an allocation could never release a recursive mutex that
+  ** its parent's thread took. */
+  if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK ||
+      alloc_install(mem_fork_point) != SQLITE_OK ||
+      sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0) != SQLITE_OK) {
+    fprintf(stderr, "sqlite3_config failed\n");
+    return 2;
   }
   if (sqlite3_initialize() != SQLITE_OK || shim_register() != SQLITE_OK) {
     fprintf(stderr, "sqlite3_initialize failed\n");
     return 2;
   }
-  a = bOom ? scenarios_oom(&n) : scenarios_ioerr(&n);
+  if (bSelftest) selftest_register();
+  a = bSelftest ? scenarios_selftest(&n)
+      : bOom    ? scenarios_oom(&n)
+                : scenarios_ioerr(&n);
   for (i = 0; i < n; i++) {
     if (argc > 6 && strstr(a[i].zName, argv[6]) == 0) continue;
     if (bOom) {
@@ -1030,6 +995,9 @@ int main(int argc, char **argv) {
   remove_db(zWork);
   remove_db(zScratch);
   sqlite3_shutdown();
+  check_line(alloc_live() == 0,
+             "%s: the host's SQLite heap is empty at exit (%lld blocks live)",
+             bOom ? "out of memory" : "I/O errors", alloc_live());
   dlclose(pPin);
   return nFailedChecks ? 1 : 0;
 }

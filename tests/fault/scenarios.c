@@ -297,3 +297,29 @@ Scenario *scenarios_ioerr(int *pn) {
   *pn = 3;
   return a;
 }
+
+/* The self-test's scenarios: each calls one broken function of selftest.c. */
+Scenario *scenarios_selftest(int *pn) {
+  static const char *const azLeak[] = {"SELECT fault_leak()"};
+  static const char *const azOverrun[] = {"SELECT fault_overrun()"};
+  static Scenario a[2];
+  a[0] = (Scenario){"self-test: a leak on the out-of-memory path",
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    1,
+                    steps(1, azLeak)};
+  a[1] = (Scenario){
+      "self-test: a write past a block's end on the out-of-memory path",
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      steps(1, azOverrun)};
+  *pn = 2;
+  return a;
+}
