@@ -384,11 +384,20 @@ static int roll_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
 }
 
 /* usage__buckets_roll(cursor, period, key, samples, sums..., 0): the
-** step of the rollup reads' aggregate. Internal, as usage__buckets_add. */
+** step of the rollup reads' aggregate. Internal, as usage__buckets_add.
+** The cursor, the same for every row of a read, is taken from its pointer
+** once and kept in the aggregate's context. */
 static void roll_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  BkCursor *c =
-      argc == 5 + BK_NSUM ? sqlite3_value_pointer(argv[0], BK_ROLL_POINTER) : 0;
+  BkCursor **pp = sqlite3_aggregate_context(ctx, sizeof(BkCursor *)), *c;
   int rc;
+  if (pp == 0) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (*pp == 0 && argc == 5 + BK_NSUM) {
+    *pp = sqlite3_value_pointer(argv[0], BK_ROLL_POINTER);
+  }
+  c = *pp;
   if (c == 0) {
     sqlite3_result_error(ctx,
                          "usage__buckets_roll() is internal to "
