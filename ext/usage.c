@@ -13,7 +13,8 @@
 ** usage_ingest, usage_users, usage_user_projects, usage_project_machines and
 ** usage_workspaces (ingest/ingest.c), the usage_buckets table
 ** (buckets/buckets.c), and usage_config(), usage_power_models and
-** usage_intensity (energy/energy.c). It also turns PRAGMA foreign_keys on, as the UsageDB
+** usage_intensity (energy/energy.c), and usage_best_window, usage_budgets
+** and usage_budget_status (plan/). It also turns PRAGMA foreign_keys on, as the UsageDB
 ** design does. No state outlives the connection, and none is shared.
 **
 ** The entry point is sqlite3_usage_init, the name SQLite derives from a file
@@ -62,6 +63,9 @@ __attribute__((visibility("default")))
   if (rc == SQLITE_OK) rc = usage_register_rollups(db);
   if (rc == SQLITE_OK) rc = usage_register_energy(db);
   if (rc == SQLITE_OK) rc = usage_register_check(db);
+  if (rc == SQLITE_OK) rc = usage_register_best_window(db);
+  if (rc == SQLITE_OK) rc = usage_register_budgets(db);
+  if (rc == SQLITE_OK) rc = usage_register_budget_status(db);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   if (rc != SQLITE_OK) {
     /* A failed sqlite3_malloc() of our own sets no error on db: then the

@@ -26,4 +26,10 @@ int usage_register_check(sqlite3 *db);     /* schema/check.c */
 /* functions/zone_func.c: usage_local and usage_tz_version. */
 int usage_register_zone_functions(sqlite3 *db);
 
+/* plan/: usage_best_window (window.c), usage_budgets (budgets.c) and
+** usage_budget_status (status.c). */
+int usage_register_best_window(sqlite3 *db);
+int usage_register_budgets(sqlite3 *db);
+int usage_register_budget_status(sqlite3 *db);
+
 #endif /* USAGE_REGISTER_H */

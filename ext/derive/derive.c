@@ -336,16 +336,17 @@ static int kind_rank(const char *z) {
   return 2;
 }
 
-/* Read the periods of the region that overlap [a, b) into d->aPeriod. */
-static int read_periods(UsageDeriver *d, const char *zTable, int64_t a,
-                        int64_t b, int *pnPeriod, char **pzErr) {
+/* Read the periods of region zRegion that overlap [a, b) into d->aPeriod. */
+int usage_derive_read_periods(UsageDeriver *d, const char *zTable,
+                              const char *zRegion, int64_t a, int64_t b,
+                              int *pnPeriod, char **pzErr) {
   char zLo[USAGE_TS_LEN + 1], zHi[USAGE_TS_LEN + 1];
   sqlite3_stmt *pStmt;
   int n = 0, rc = usage_derive_stmt(d, DS_PERIODS, &pStmt, zTable, pzErr);
   if (rc != SQLITE_OK) return rc;
   usage_derive_time_text(a - d->nMaxPeriod, zLo);
   usage_derive_time_text(b, zHi);
-  sqlite3_bind_text(pStmt, 1, d->zRegion, -1, SQLITE_STATIC);
+  sqlite3_bind_text(pStmt, 1, zRegion, -1, SQLITE_STATIC);
   sqlite3_bind_text(pStmt, 2, zLo, USAGE_TS_LEN, SQLITE_STATIC);
   sqlite3_bind_text(pStmt, 3, zHi, USAGE_TS_LEN, SQLITE_STATIC);
   while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
@@ -401,9 +402,10 @@ static const Period *segment_winner(const Period *a, int n, int64_t x,
   return pBest;
 }
 
-/* The carbon of the interval [a, a + interval) from the periods read:
+/* The carbon of the interval [a, b) from the n periods aP that overlap it:
 ** a sweep over the segments between their boundaries. */
-static int sweep(UsageDeriver *d, int n, int64_t a, int64_t b, Carbon *c) {
+int usage_derive_sweep(const Period *aP, int n, int64_t a, int64_t b,
+                       Carbon *c) {
   int64_t aStack[66], *aT = aStack, covered = 0;
   double sum = 0.0;
   int i, nT = 0, kinds = 0;
@@ -414,14 +416,14 @@ static int sweep(UsageDeriver *d, int n, int64_t a, int64_t b, Carbon *c) {
   aT[nT++] = a;
   aT[nT++] = b;
   for (i = 0; i < n; i++) {
-    if (d->aPeriod[i].tStart > a) aT[nT++] = d->aPeriod[i].tStart;
-    if (d->aPeriod[i].tEnd < b) aT[nT++] = d->aPeriod[i].tEnd;
+    if (aP[i].tStart > a) aT[nT++] = aP[i].tStart;
+    if (aP[i].tEnd < b) aT[nT++] = aP[i].tEnd;
   }
   qsort(aT, (size_t)nT, sizeof(int64_t), cmp_time);
   for (i = 0; i + 1 < nT; i++) {
     const Period *p;
     if (aT[i] == aT[i + 1]) continue;
-    p = segment_winner(d->aPeriod, n, aT[i], aT[i + 1]);
+    p = segment_winner(aP, n, aT[i], aT[i + 1]);
     if (p == 0) continue;
     covered += aT[i + 1] - aT[i];
     sum += p->g * (double)(aT[i + 1] - aT[i]);
@@ -448,8 +450,8 @@ int usage_derive_carbon_at(UsageDeriver *d, const char *zTable, int64_t t,
     return SQLITE_OK;
   }
   d->last.bValid = 0;
-  rc = read_periods(d, zTable, t, b, &n, pzErr);
-  if (rc == SQLITE_OK) rc = sweep(d, n, t, b, &d->last);
+  rc = usage_derive_read_periods(d, zTable, d->zRegion, t, b, &n, pzErr);
+  if (rc == SQLITE_OK) rc = usage_derive_sweep(d->aPeriod, n, t, b, &d->last);
   if (rc != SQLITE_OK) return rc;
   d->last.t = t;
   d->last.bValid = 1;

@@ -100,4 +100,30 @@ int usage_rederive(UsageDeriver *d, const char *zTable, int64_t tLo,
 int usage_deriver_settings(UsageDeriver *d, const char **pzRegion,
                            int64_t *pInterval, char **pzErr);
 
+/* How derivation rates one interval of a region's series: what a fact over
+** that interval would be given (derive/series.c). */
+typedef struct UsageRating {
+  double intensity; /* time-weighted mean over the covered part, gCO2eq/kWh */
+  double coverage;  /* the covered share of the interval, 0 to 1 */
+  int eSource;      /* UsageCarbonSource: the one kind used, mixed, or none */
+} UsageRating;
+
+/* The periods of one region over a range, read once to rate many
+** intervals inside it. */
+typedef struct UsageSeries UsageSeries;
+
+/* Read the periods of region zRegion that overlap [a, b) into *ppS, which
+** the caller frees with usage_series_free(). Returns as usage_derive(). */
+int usage_series_read(UsageDeriver *d, const char *zTable, const char *zRegion,
+                      int64_t a, int64_t b, UsageSeries **ppS, char **pzErr);
+
+/* Rate [a, b), which lies inside the range read, by the rule of
+** usage_derive(). Returns SQLITE_OK or SQLITE_NOMEM. */
+int usage_series_rate(UsageSeries *s, int64_t a, int64_t b, UsageRating *pR);
+
+/* The length of the shortest period read, in seconds; 0 when none. */
+int64_t usage_series_min_period(const UsageSeries *s);
+
+void usage_series_free(UsageSeries *s);
+
 #endif /* USAGE_DERIVE_H */

@@ -83,6 +83,13 @@ int usage_derive_done(UsageDeriver *d, sqlite3_stmt *pStmt, int rc,
 int usage_derive_refresh(UsageDeriver *d, const char *zTable, char **pzErr);
 /* The canonical text of t, clamped into the years 0000-9999. */
 void usage_derive_time_text(int64_t t, char *zOut);
+/* Read the periods of region zRegion that overlap [a, b) into d->aPeriod. */
+int usage_derive_read_periods(UsageDeriver *d, const char *zTable,
+                              const char *zRegion, int64_t a, int64_t b,
+                              int *pnPeriod, char **pzErr);
+/* The carbon of [a, b) from the n periods aP that overlap it: the rule. */
+int usage_derive_sweep(const Period *aP, int n, int64_t a, int64_t b,
+                       Carbon *c);
 /* The carbon of the interval starting at t, reusing the last result. */
 int usage_derive_carbon_at(UsageDeriver *d, const char *zTable, int64_t t,
                            const Carbon **ppC, char **pzErr);
