@@ -65,10 +65,22 @@ enum {
 };
 
 /* The statements the table keeps; each "%w" is the schema. */
-enum { BQ_BUDGETS, BQ_LAST_TS, BQ_USED, BQ_FORECAST, BQ_COUNT };
+enum { BQ_BUDGETS, BQ_LAST_TS, BQ_USED, BQ_FORECAST, BQ_UNMODELLED, BQ_COUNT };
+
+/* The facts f of the budget's key ?5 in scope ?4 (a group's are its
+** users'); the facts' own scope is bound apart. */
+#define BS_KEY_MATCH                                                     \
+  "CASE ?4 WHEN 'project' THEN f.project_id = (SELECT project_id "       \
+  "FROM \"%w\".dim_project WHERE cloud_project_name = ?5) "              \
+  "WHEN 'machine' THEN f.machine_id = (SELECT machine_id "               \
+  "FROM \"%w\".dim_machine WHERE machine_name = ?5) "                    \
+  "WHEN 'user' THEN f.user_id = ?5 "                                     \
+  "WHEN 'group' THEN f.user_id IN (SELECT user_id FROM \"%w\".dim_user " \
+  "WHERE group_id = (SELECT group_id FROM \"%w\".dim_group "             \
+  "WHERE group_name = ?5)) ELSE 1 END"
 
 static const char *const azStatusSql[BQ_COUNT] = {
-    "SELECT scope, key, period, limit_gco2eq, warn_fraction "
+    "SELECT scope, key, period, limit_gco2eq, warn_fraction, includes "
     "FROM \"%w\".budget ORDER BY scope, key, period",
     /* Four seeks of the (scope, ts) index rather than a scan. */
     "SELECT max(t) FROM ("
@@ -86,7 +98,7 @@ static const char *const azStatusSql[BQ_COUNT] = {
         "1") " FROM ("
              "SELECT bucket_start, key, busy_gCo2eq + idle_gCo2eq AS g, "
              "busy_kwh + idle_kwh AS kwh, (busy_kwh + idle_kwh) * carbon_coverage "
-             "AS cov, samples AS n FROM usage_buckets(?1, 'month', ?2, ?3, 'none', "
+             "AS cov, embodied_gCo2eq AS e, samples AS n FROM usage_buckets(?1, 'month', ?2, ?3, 'none', "
              "'2000-01-01', ?4)) WHERE key IS NOT NULL GROUP BY key ORDER BY key",
     /* The facts of the span whose carbon came wholly (forecast) or partly
     ** (mixed) from forecasts, from the partial index of migration 6. */
@@ -94,14 +106,12 @@ static const char *const azStatusSql[BQ_COUNT] = {
     "FROM \"%w\".fact_usage f INDEXED BY fact_usage_forecast "
     "WHERE f.scope = ?1 AND f.ts >= ?2 AND f.ts < ?3 "
     "AND (f.carbon_source = 'forecast' OR f.carbon_source = 'mixed') "
-    "AND CASE ?4 WHEN 'project' THEN f.project_id = (SELECT project_id "
-    "FROM \"%w\".dim_project WHERE cloud_project_name = ?5) "
-    "WHEN 'machine' THEN f.machine_id = (SELECT machine_id "
-    "FROM \"%w\".dim_machine WHERE machine_name = ?5) "
-    "WHEN 'user' THEN f.user_id = ?5 "
-    "WHEN 'group' THEN f.user_id IN (SELECT user_id FROM \"%w\".dim_user "
-    "WHERE group_id = (SELECT group_id FROM \"%w\".dim_group "
-    "WHERE group_name = ?5)) ELSE 1 END",
+    "AND " BS_KEY_MATCH,
+    /* Whether a fact of the span had no embodied model (migration 7): its
+    ** embodied carbon is unknown, not 0. */
+    "SELECT EXISTS (SELECT 1 FROM \"%w\".fact_usage f "
+    "WHERE f.scope = ?1 AND f.ts >= ?2 AND f.ts < ?3 "
+    "AND f.embodied_source = 'none' AND " BS_KEY_MATCH ")",
 };
 
 typedef struct BsVtab {
@@ -370,13 +380,9 @@ static int read_totals(BsVtab *p, BsCall *pCall, const char *zScope,
   return stmt_done(p, pStmt, rc);
 }
 
-/* The basis: did forecasts enter the carbon of the span's nFact facts? */
-static int read_basis(BsVtab *p, BsRow *r, int64_t tTo, sqlite3_int64 nFact) {
-  sqlite3_stmt *pStmt;
-  sqlite3_int64 nProvisional = 0;
-  double nForecast = 0;
-  int rc = stmt_get(p, BQ_FORECAST, &pStmt);
-  if (rc != SQLITE_OK) return rc;
+/* Bind the facts' scope ?1, the span [tStart, tTo) ?2 ?3, and the
+** budget's scope ?4 and key ?5 of a statement that reads its facts. */
+static void bind_span(sqlite3_stmt *pStmt, const BsRow *r, int64_t tTo) {
   sqlite3_bind_text(pStmt, 1,
                     strcmp(r->zScope, "group") == 0 ? "user" : r->zScope, -1,
                     SQLITE_STATIC);
@@ -384,6 +390,31 @@ static int read_basis(BsVtab *p, BsRow *r, int64_t tTo, sqlite3_int64 nFact) {
   bind_time(pStmt, 3, tTo);
   sqlite3_bind_text(pStmt, 4, r->zScope, -1, SQLITE_STATIC);
   if (r->zKey) sqlite3_bind_text(pStmt, 5, r->zKey, -1, SQLITE_STATIC);
+}
+
+/* Whether every fact of the span of a budget that includes embodied
+** carbon had an embodied model: *pKnown false when one had none. */
+static int read_embodied_known(BsVtab *p, const BsRow *r, int64_t tTo,
+                               int *pKnown) {
+  sqlite3_stmt *pStmt;
+  int rc =
+      plan_need_table(&p->base, p->db, p->zSchema, "embodied_model", BS_TABLE);
+  if (rc == SQLITE_OK) rc = stmt_get(p, BQ_UNMODELLED, &pStmt);
+  if (rc != SQLITE_OK) return rc;
+  bind_span(pStmt, r, tTo);
+  rc = sqlite3_step(pStmt);
+  *pKnown = rc == SQLITE_ROW && sqlite3_column_int(pStmt, 0) == 0;
+  return stmt_done(p, pStmt, rc);
+}
+
+/* The basis: did forecasts enter the carbon of the span's nFact facts? */
+static int read_basis(BsVtab *p, BsRow *r, int64_t tTo, sqlite3_int64 nFact) {
+  sqlite3_stmt *pStmt;
+  sqlite3_int64 nProvisional = 0;
+  double nForecast = 0;
+  int rc = stmt_get(p, BQ_FORECAST, &pStmt);
+  if (rc != SQLITE_OK) return rc;
+  bind_span(pStmt, r, tTo);
   rc = sqlite3_step(pStmt);
   if (rc == SQLITE_ROW) {
     nProvisional = sqlite3_column_int64(pStmt, 0);
@@ -429,6 +460,7 @@ static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
   r->zPeriod = azPeriod[r->iPeriod];
   r->rLimit = sqlite3_column_double(pBudgets, 3);
   r->rWarn = sqlite3_column_double(pBudgets, 4);
+  r->bEmbodied = sqlite3_column_bytes(pBudgets, 5) > (int)strlen("operational");
   return period_of(p, pCall, r->zPeriod, r);
 }
 
@@ -444,14 +476,19 @@ static int count_scope(BsVtab *p, BsCall *pCall, BsRow *aRow, int n) {
     BsRow *r = &aRow[i];
     const PlanTotal *t =
         plan_totals_find(&pCall->totals, r->zKey ? r->zKey : "ada");
-    PlanSums sum = {0, 0, 0, 0};
+    PlanSums sum = {0, 0, 0, 0, 0};
+    int bEmbodiedKnown = 1;
     if (t) sum = t->a[r->iPeriod];
-    r->rUsed = sum.g;
+    r->rUsed = r->bEmbodied ? sum.g + sum.emb : sum.g;
     r->rElapsed =
         (double)(pCall->asOf - r->tStart) / (double)(r->tEnd - r->tStart);
     rc = read_basis(p, r, pCall->asOf, sum.nFact);
-    if (rc == SQLITE_OK)
-      plan_budget_judge(r, pCall->asOf, sum.kwh, sum.covered);
+    if (rc == SQLITE_OK && r->bEmbodied && sum.nFact > 0) {
+      rc = read_embodied_known(p, r, pCall->asOf, &bEmbodiedKnown);
+    }
+    if (rc == SQLITE_OK) {
+      plan_budget_judge(r, pCall->asOf, sum.kwh, sum.covered, bEmbodiedKnown);
+    }
   }
   return rc;
 }
