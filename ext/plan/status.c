@@ -29,10 +29,18 @@
 ** Unknown carbon is never counted as zero: while carbon_coverage is under
 ** 1, used_gco2eq and projected_gco2eq are NULL, and state is 'over' when
 ** the known carbon alone is over the limit, else NULL.
+**
+** A budget that includes 'operational+embodied' adds usage_buckets'
+** embodied_gCo2eq to used_gco2eq. Its embodied carbon is known only when no
+** fact of the key in [period_start, as_of) has embodied_source 'none' (a
+** month's embodied_gCo2eq sums the facts with a model and is NULL only when
+** none had one), read from fact_usage; when one has none, used and
+** projected are NULL and state is judged as for coverage under 1.
 */
 #include <string.h>
 
 #include "derive/derive.h"
+#include "plan/facts.h"
 #include "plan/need.h"
 #include "plan/state.h"
 #include "plan/totals.h"
@@ -65,19 +73,7 @@ enum {
 };
 
 /* The statements the table keeps; each "%w" is the schema. */
-enum { BQ_BUDGETS, BQ_LAST_TS, BQ_USED, BQ_FORECAST, BQ_UNMODELLED, BQ_COUNT };
-
-/* The facts f of the budget's key ?5 in scope ?4 (a group's are its
-** users'); the facts' own scope is bound apart. */
-#define BS_KEY_MATCH                                                     \
-  "CASE ?4 WHEN 'project' THEN f.project_id = (SELECT project_id "       \
-  "FROM \"%w\".dim_project WHERE cloud_project_name = ?5) "              \
-  "WHEN 'machine' THEN f.machine_id = (SELECT machine_id "               \
-  "FROM \"%w\".dim_machine WHERE machine_name = ?5) "                    \
-  "WHEN 'user' THEN f.user_id = ?5 "                                     \
-  "WHEN 'group' THEN f.user_id IN (SELECT user_id FROM \"%w\".dim_user " \
-  "WHERE group_id = (SELECT group_id FROM \"%w\".dim_group "             \
-  "WHERE group_name = ?5)) ELSE 1 END"
+enum { BQ_BUDGETS, BQ_LAST_TS, BQ_USED, BQ_COUNT };
 
 static const char *const azStatusSql[BQ_COUNT] = {
     "SELECT scope, key, period, limit_gco2eq, warn_fraction, includes "
@@ -100,18 +96,6 @@ static const char *const azStatusSql[BQ_COUNT] = {
              "busy_kwh + idle_kwh AS kwh, (busy_kwh + idle_kwh) * carbon_coverage "
              "AS cov, embodied_gCo2eq AS e, samples AS n FROM usage_buckets(?1, 'month', ?2, ?3, 'none', "
              "'2000-01-01', ?4)) WHERE key IS NOT NULL GROUP BY key ORDER BY key",
-    /* The facts of the span whose carbon came wholly (forecast) or partly
-    ** (mixed) from forecasts, from the partial index of migration 6. */
-    "SELECT count(*), total(f.carbon_source = 'forecast') "
-    "FROM \"%w\".fact_usage f INDEXED BY fact_usage_forecast "
-    "WHERE f.scope = ?1 AND f.ts >= ?2 AND f.ts < ?3 "
-    "AND (f.carbon_source = 'forecast' OR f.carbon_source = 'mixed') "
-    "AND " BS_KEY_MATCH,
-    /* Whether a fact of the span had no embodied model (migration 7): its
-    ** embodied carbon is unknown, not 0. */
-    "SELECT EXISTS (SELECT 1 FROM \"%w\".fact_usage f "
-    "WHERE f.scope = ?1 AND f.ts >= ?2 AND f.ts < ?3 "
-    "AND f.embodied_source = 'none' AND " BS_KEY_MATCH ")",
 };
 
 typedef struct BsVtab {
@@ -120,6 +104,7 @@ typedef struct BsVtab {
   char *zSchema;
   UsageDeriver *pDeriver; /* reads fact_interval */
   sqlite3_stmt *aStmt[BQ_COUNT];
+  PlanFacts facts; /* basis and embodied models */
 } BsVtab;
 
 /* One budget's row (plan/state.h). */
@@ -197,6 +182,8 @@ static int bs_connect(sqlite3 *db, void *pAux, int argc,
   memset(p, 0, sizeof(*p));
   p->db = db;
   p->zSchema = sqlite3_mprintf("%s", argv[1]);
+  p->facts.db = db;
+  p->facts.zSchema = p->zSchema;
   p->pDeriver = p->zSchema ? usage_deriver_new(db, argv[1]) : 0;
   if (p->pDeriver == 0) {
     sqlite3_free(p->zSchema);
@@ -212,6 +199,7 @@ static int bs_disconnect(sqlite3_vtab *pVtab) {
   BsVtab *p = (BsVtab *)pVtab;
   int i;
   for (i = 0; i < BQ_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
+  plan_facts_free(&p->facts);
   usage_deriver_free(p->pDeriver);
   sqlite3_free(p->zSchema);
   sqlite3_free(p);
@@ -380,57 +368,6 @@ static int read_totals(BsVtab *p, BsCall *pCall, const char *zScope,
   return stmt_done(p, pStmt, rc);
 }
 
-/* Bind the facts' scope ?1, the span [tStart, tTo) ?2 ?3, and the
-** budget's scope ?4 and key ?5 of a statement that reads its facts. */
-static void bind_span(sqlite3_stmt *pStmt, const BsRow *r, int64_t tTo) {
-  sqlite3_bind_text(pStmt, 1,
-                    strcmp(r->zScope, "group") == 0 ? "user" : r->zScope, -1,
-                    SQLITE_STATIC);
-  bind_time(pStmt, 2, r->tStart);
-  bind_time(pStmt, 3, tTo);
-  sqlite3_bind_text(pStmt, 4, r->zScope, -1, SQLITE_STATIC);
-  if (r->zKey) sqlite3_bind_text(pStmt, 5, r->zKey, -1, SQLITE_STATIC);
-}
-
-/* Whether every fact of the span of a budget that includes embodied
-** carbon had an embodied model: *pKnown false when one had none. */
-static int read_embodied_known(BsVtab *p, const BsRow *r, int64_t tTo,
-                               int *pKnown) {
-  sqlite3_stmt *pStmt;
-  int rc =
-      plan_need_table(&p->base, p->db, p->zSchema, "embodied_model", BS_TABLE);
-  if (rc == SQLITE_OK) rc = stmt_get(p, BQ_UNMODELLED, &pStmt);
-  if (rc != SQLITE_OK) return rc;
-  bind_span(pStmt, r, tTo);
-  rc = sqlite3_step(pStmt);
-  *pKnown = rc == SQLITE_ROW && sqlite3_column_int(pStmt, 0) == 0;
-  return stmt_done(p, pStmt, rc);
-}
-
-/* The basis: did forecasts enter the carbon of the span's nFact facts? */
-static int read_basis(BsVtab *p, BsRow *r, int64_t tTo, sqlite3_int64 nFact) {
-  sqlite3_stmt *pStmt;
-  sqlite3_int64 nProvisional = 0;
-  double nForecast = 0;
-  int rc = stmt_get(p, BQ_FORECAST, &pStmt);
-  if (rc != SQLITE_OK) return rc;
-  bind_span(pStmt, r, tTo);
-  rc = sqlite3_step(pStmt);
-  if (rc == SQLITE_ROW) {
-    nProvisional = sqlite3_column_int64(pStmt, 0);
-    nForecast = sqlite3_column_double(pStmt, 1);
-  }
-  rc = stmt_done(p, pStmt, rc);
-  if (nFact == 0) {
-    r->zBasis = 0;
-  } else if (nProvisional == 0) {
-    r->zBasis = "actual";
-  } else {
-    r->zBasis = nForecast == (double)nFact ? "forecast" : "mixed";
-  }
-  return rc;
-}
-
 /* Add the budget that is the current row of pBudgets, with its period. */
 static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
                       sqlite3_stmt *pBudgets) {
@@ -464,6 +401,13 @@ static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
   return period_of(p, pCall, r->zPeriod, r);
 }
 
+/* The table's error for a failure of plan/facts.c, which leaves the
+** message in the connection. */
+static int facts_error(BsVtab *p, int rc) {
+  if (rc == SQLITE_OK || rc == SQLITE_NOMEM) return rc;
+  return usage_vtab_db_error(&p->base, p->db, BS_TABLE, rc);
+}
+
 /* Count the budgets aRow[0..n) of one scope from one read of its totals. */
 static int count_scope(BsVtab *p, BsCall *pCall, BsRow *aRow, int n) {
   int64_t tFrom = aRow[0].tStart;
@@ -482,9 +426,14 @@ static int count_scope(BsVtab *p, BsCall *pCall, BsRow *aRow, int n) {
     r->rUsed = r->bEmbodied ? sum.g + sum.emb : sum.g;
     r->rElapsed =
         (double)(pCall->asOf - r->tStart) / (double)(r->tEnd - r->tStart);
-    rc = read_basis(p, r, pCall->asOf, sum.nFact);
+    rc = facts_error(p, plan_facts_basis(&p->facts, r, pCall->asOf, sum.nFact));
     if (rc == SQLITE_OK && r->bEmbodied && sum.nFact > 0) {
-      rc = read_embodied_known(p, r, pCall->asOf, &bEmbodiedKnown);
+      rc = plan_need_table(&p->base, p->db, p->zSchema, "embodied_model",
+                           BS_TABLE);
+      if (rc == SQLITE_OK) {
+        rc = facts_error(p, plan_facts_embodied_known(&p->facts, r, pCall->asOf,
+                                                      &bEmbodiedKnown));
+      }
     }
     if (rc == SQLITE_OK) {
       plan_budget_judge(r, pCall->asOf, sum.kwh, sum.covered, bEmbodiedKnown);
