@@ -375,6 +375,7 @@ static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
   BsRow *r;
   const char *zKey = (const char *)sqlite3_column_text(pBudgets, 1);
   const char *zPeriod = (const char *)sqlite3_column_text(pBudgets, 2);
+  const char *zIncludes;
   if (c->nRow == c->nAlloc) {
     int nNew = c->nAlloc ? c->nAlloc * 2 : 16;
     BsRow *aNew =
@@ -397,7 +398,9 @@ static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
   r->zPeriod = azPeriod[r->iPeriod];
   r->rLimit = sqlite3_column_double(pBudgets, 3);
   r->rWarn = sqlite3_column_double(pBudgets, 4);
-  r->bEmbodied = sqlite3_column_bytes(pBudgets, 5) > (int)strlen("operational");
+  zIncludes = (const char *)sqlite3_column_text(pBudgets, 5);
+  if (zIncludes == 0) return SQLITE_NOMEM; /* NOT NULL in the table */
+  r->bEmbodied = strcmp(zIncludes, "operational+embodied") == 0;
   return period_of(p, pCall, r->zPeriod, r);
 }
 
