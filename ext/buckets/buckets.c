@@ -72,6 +72,47 @@ static int stmt_get(BkVtab *p, int iStmt, sqlite3_stmt **ppStmt) {
   return SQLITE_OK;
 }
 
+/* A read of rollup rows (buckets/rollup.c), from the table's small cache
+** or newly prepared (evicting the oldest). As in the scan, a sum not in
+** mSum is NULL, so SQLite does not fetch its column. */
+int bk_roll_read_stmt(BkVtab *p, int eSource, int mSum, sqlite3_stmt **ppStmt) {
+  static const char *const azSumCol[BK_NSUM] = USAGE_SUM_NAMES;
+  const char *zPeriod = eSource == BK_ROLL_DAY ? "day" : "month";
+  int iKey = eSource | (mSum << 2), i, j, rc;
+  sqlite3_str *pStr;
+  char *zSql;
+  for (i = 0; i < BK_NREAD; i++) {
+    if (p->aRead[i] && p->aReadKey[i] == iKey) break;
+  }
+  if (i == BK_NREAD) {
+    i = p->iReadVictim;
+    p->iReadVictim = (i + 1) % BK_NREAD;
+    sqlite3_finalize(p->aRead[i]);
+    p->aRead[i] = 0;
+    pStr = sqlite3_str_new(p->db);
+    sqlite3_str_appendf(pStr,
+                        "SELECT usage__buckets_roll(?4, %s, key_id, "
+                        "samples, ",
+                        zPeriod);
+    for (j = 0; j < BK_NSUM; j++) {
+      sqlite3_str_appendf(pStr, "%s, ", mSum & (1 << j) ? azSumCol[j] : "NULL");
+    }
+    sqlite3_str_appendf(pStr,
+                        "0) FROM \"%w\".usage_rollup_%s WHERE scope = ?1 "
+                        "AND %s >= ?2 AND %s < ?3",
+                        p->zSchema, zPeriod, zPeriod, zPeriod);
+    zSql = sqlite3_str_finish(pStr);
+    if (zSql == 0) return SQLITE_NOMEM;
+    rc = sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT,
+                            &p->aRead[i], 0);
+    sqlite3_free(zSql);
+    if (rc != SQLITE_OK) return bk_db_error(p, rc);
+    p->aReadKey[i] = iKey;
+  }
+  *ppStmt = p->aRead[i];
+  return SQLITE_OK;
+}
+
 /* After a statement failed: say "no usage schema" when fact_usage is
 ** missing, which is by far the likeliest cause, else pass rc on. */
 int bk_schema_error(BkVtab *p, int rc) {
@@ -408,6 +449,7 @@ static int bk_disconnect(sqlite3_vtab *pVtab) {
   for (i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
   for (i = 0; i < BK_NSCAN; i++) sqlite3_finalize(p->aScan[i]);
   for (i = 0; i < BK_NROLL; i++) sqlite3_finalize(p->aRoll[i]);
+  for (i = 0; i < BK_NREAD; i++) sqlite3_finalize(p->aRead[i]);
   sqlite3_free(p->zRollTz);
   sqlite3_free(p->pRollZone);
   sqlite3_free(p->zSchema);

@@ -115,15 +115,12 @@ _Static_assert(USAGE_SCOPE_ADA == 0 && USAGE_SCOPE_GROUP == 4 &&
 
 /* The rollup reads a table prepares once (buckets/rollup.c), and
 ** the sources of a planned piece of a query. */
-enum {
-  BK_ROLL_STATE,
-  BK_ROLL_DIRTY,
-  BK_ROLL_DAYS,
-  BK_ROLL_MONTHS,
-  BK_ROLL_TZ,
-  BK_NROLL
-};
+enum { BK_ROLL_STATE, BK_ROLL_DIRTY, BK_ROLL_TZ, BK_NROLL };
 enum { BK_ROLL_RAW, BK_ROLL_DAY, BK_ROLL_MONTH };
+
+/* Reads of day or month rollup rows kept per table, one per (level, sums
+** read): a dashboard's panels differ in the columns they read. */
+#define BK_NREAD 4
 
 /* How the last query on a connection was served: usage_buckets_stats(). */
 typedef struct BkStats {
@@ -154,7 +151,10 @@ struct BkVtab {
   sqlite3_stmt *aScan[BK_NSCAN]; /* scans prepared so far, by ... */
   int aScanKey[BK_NSCAN];        /* ... their scan key */
   int iScanVictim;               /* which one a new scan replaces */
-  sqlite3_stmt *aRoll[BK_NROLL]; /* rollup reads, prepared on first use */
+  sqlite3_stmt *aRoll[BK_NROLL]; /* rollup state, prepared on first use */
+  sqlite3_stmt *aRead[BK_NREAD]; /* rollup row reads prepared, by ... */
+  int aReadKey[BK_NREAD];        /* ... level and sums read */
+  int iReadVictim;               /* which one a new read replaces */
   char *zRollTz;                 /* rollup_tz last read, or NULL ... */
   UsageZone *pRollZone;          /* ... and its zone (NULL: UTC) */
   BkStats *pStats;               /* the connection's, the module's pAux */
@@ -288,6 +288,10 @@ int bk_schema_error(BkVtab *p, int rc);
 int bk_stmt_need(BkVtab *p, int iStmt, sqlite3_stmt **ppStmt);
 /* Reset a statement after a run; a step error becomes the table's error. */
 int bk_stmt_done(BkVtab *p, sqlite3_stmt *pStmt, int rcStep);
+/* The read of day (eSource BK_ROLL_DAY) or month rollup rows of [?2, ?3)
+** of scope ?1 into usage__buckets_roll() with the cursor as ?4, for the
+** sums mSum, prepared on first use. */
+int bk_roll_read_stmt(BkVtab *p, int eSource, int mSum, sqlite3_stmt **ppStmt);
 
 /* ---- buckets/plan.c ---------------------------------------------- */
 

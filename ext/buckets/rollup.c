@@ -60,12 +60,6 @@ static const char *const azRollSql[BK_NROLL] = {
     "SELECT watermark FROM \"%w\".usage_rollup_state WHERE scope = ?1",
     "SELECT day FROM \"%w\".usage_rollup_dirty WHERE scope = ?1 AND "
     "day >= ?2 AND day < ?3 ORDER BY day",
-    "SELECT usage__buckets_roll(?4, day, key_id, samples, " USAGE_SUM_LIST
-    "0) FROM \"%w\".usage_rollup_day WHERE scope = ?1 AND day >= ?2 AND "
-    "day < ?3",
-    "SELECT usage__buckets_roll(?4, month, key_id, samples, " USAGE_SUM_LIST
-    "0) FROM \"%w\".usage_rollup_month WHERE scope = ?1 AND month >= ?2 AND "
-    "month < ?3",
     "SELECT value FROM \"%w\".usage_meta WHERE key = '" USAGE_ROLLUP_TZ_KEY "'",
 };
 
@@ -390,11 +384,20 @@ static int roll_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
 }
 
 /* usage__buckets_roll(cursor, period, key, samples, sums..., 0): the
-** step of the rollup reads' aggregate. Internal, as usage__buckets_add. */
+** step of the rollup reads' aggregate. Internal, as usage__buckets_add.
+** The cursor, the same for every row of a read, is taken from its pointer
+** once and kept in the aggregate's context. */
 static void roll_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  BkCursor *c =
-      argc == 5 + BK_NSUM ? sqlite3_value_pointer(argv[0], BK_ROLL_POINTER) : 0;
+  BkCursor **pp = sqlite3_aggregate_context(ctx, sizeof(BkCursor *)), *c;
   int rc;
+  if (pp == 0) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (*pp == 0 && argc == 5 + BK_NSUM) {
+    *pp = sqlite3_value_pointer(argv[0], BK_ROLL_POINTER);
+  }
+  c = *pp;
   if (c == 0) {
     sqlite3_result_error(ctx,
                          "usage__buckets_roll() is internal to "
@@ -422,10 +425,8 @@ static int roll_read(BkVtab *p, BkCursor *c, const UsageZone *pZ, int eSource,
                      const char *zScope, int64_t tFrom, int64_t tTo) {
   sqlite3_stmt *pStmt;
   char zFrom[11], zTo[11];
-  int rc = roll_stmt(p, eSource == BK_ROLL_DAY ? BK_ROLL_DAYS : BK_ROLL_MONTHS,
-                     &pStmt);
+  int rc = bk_roll_read_stmt(p, eSource, c->arg.mSum, &pStmt);
   int rcStep, nLen = eSource == BK_ROLL_DAY ? 10 : 7;
-  if (rc == SQLITE_DONE) return SQLITE_ERROR;
   if (rc != SQLITE_OK) return rc;
   usage_rollup_day_text(usage_rollup_day_of(pZ, tFrom), zFrom);
   usage_rollup_day_text(usage_rollup_day_of(pZ, tTo), zTo);

@@ -136,11 +136,19 @@ static int scan_row(BkVtab *p, BkCursor *c, sqlite3_value **apCol) {
 
 /* usage__buckets_add(cursor, ts, key, BK_NSUM sums): the step of the scan's
 ** aggregate; adds the row to the cursor's cells. Internal: called with any
-** other first argument, it fails. */
+** other first argument, it fails. The cursor, the same for every row of a
+** scan, is taken from its pointer once and kept in the aggregate's context. */
 static void bk_add_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  BkCursor *c =
-      argc == 3 + BK_NSUM ? sqlite3_value_pointer(argv[0], BK_POINTER_TYPE) : 0;
+  BkCursor **pp = sqlite3_aggregate_context(ctx, sizeof(BkCursor *)), *c;
   int rc;
+  if (pp == 0) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (*pp == 0 && argc == 3 + BK_NSUM) {
+    *pp = sqlite3_value_pointer(argv[0], BK_POINTER_TYPE);
+  }
+  c = *pp;
   if (c == 0) {
     sqlite3_result_error(ctx,
                          "usage__buckets_add() is internal to "
