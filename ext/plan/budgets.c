@@ -15,8 +15,8 @@
 **   period         'month', 'quarter' or 'year', in the reporting zone
 **   limit_gco2eq   a finite number > 0
 **   warn_fraction  in (0, 1]; NULL or '' is 0.8
-**   includes       'operational' (NULL or '' too); 'operational+embodied'
-**                  is refused until embodied carbon is recorded
+**   includes       'operational' (NULL or '' too) or 'operational+embodied'
+**                  (fact_usage's embodied carbon too, migration 7)
 ** A second row for the same (scope, key, period) replaces the first. Bad
 ** input is an error naming the table, the field and the value, found
 ** before anything is written. usage_budget_status() (plan/status.c) reads
@@ -164,12 +164,8 @@ static int read_row(BgVtab *p, sqlite3_value **a, BgRow *r) {
   }
   if (rc == SQLITE_OK) {
     rc = arg_choice(p, a[5], "includes", azIncludes, "operational",
-                    "must be 'operational'", &r->zIncludes);
-  }
-  if (rc == SQLITE_OK && r->zIncludes == azIncludes[1]) {
-    return field_error(p, "includes", a[5],
-                       "cannot be counted yet: embodied carbon is not "
-                       "recorded, so use 'operational'");
+                    "must be 'operational' or 'operational+embodied'",
+                    &r->zIncludes);
   }
   return rc;
 }

@@ -9,7 +9,8 @@
 ** projected = used x period length / elapsed time, the linear burn rate.
 ** state is 'over' (used > limit), else 'warn' (used >= warn_fraction x
 ** limit), else 'projected_over' (projected > limit), else 'ok'. Unknown
-** carbon is never counted as zero: while some kWh has no carbon, used and
+** carbon is never counted as zero: while some kWh has no carbon, or a
+** budget that includes embodied carbon has a fact without it, used and
 ** projected are unknown, and the state is 'over' when the known carbon
 ** alone is over the limit, else unknown (NULL).
 */
@@ -21,7 +22,8 @@ SQLITE_EXTENSION_INIT3
 ** their last bits. */
 #define PLAN_WHOLE (1.0 - 1e-9)
 
-void plan_budget_judge(PlanBudget *r, int64_t tTo, double kwh, double covered) {
+void plan_budget_judge(PlanBudget *r, int64_t tTo, double kwh, double covered,
+                       int bEmbodiedKnown) {
   int bWhole = 1;
   r->bCoverage = kwh > 0;
   if (r->bCoverage) {
@@ -32,6 +34,7 @@ void plan_budget_judge(PlanBudget *r, int64_t tTo, double kwh, double covered) {
   r->rProjected = tTo > r->tStart ? r->rUsed * (double)(r->tEnd - r->tStart) /
                                         (double)(tTo - r->tStart)
                                   : 0.0;
+  if (!bEmbodiedKnown) bWhole = 0;
   r->bUsed = bWhole;
   if (!bWhole) {
     r->zState = r->rUsed > r->rLimit ? "over" : 0;

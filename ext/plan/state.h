@@ -19,11 +19,14 @@ typedef struct PlanBudget {
   int64_t tStart, tEnd;                  /* the period */
   double rLimit, rWarn, rUsed, rElapsed, rProjected, rCoverage;
   int bUsed, bCoverage; /* rUsed and rProjected, rCoverage are known */
+  int bEmbodied;        /* includes 'operational+embodied' */
 } PlanBudget;
 
 /* Judge a budget whose rUsed gCO2eq over [tStart, tTo) came from kwh kWh,
-** covered of them with known carbon: carbon_coverage, used_gco2eq,
-** projected_gco2eq and state. */
-void plan_budget_judge(PlanBudget *r, int64_t tTo, double kwh, double covered);
+** covered of them with known carbon, and bEmbodiedKnown false when it
+** counts embodied carbon and some fact of the span had none known:
+** carbon_coverage, used_gco2eq, projected_gco2eq and state. */
+void plan_budget_judge(PlanBudget *r, int64_t tTo, double kwh, double covered,
+                       int bEmbodiedKnown);
 
 #endif /* USAGE_PLAN_STATE_H */

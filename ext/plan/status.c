@@ -29,10 +29,18 @@
 ** Unknown carbon is never counted as zero: while carbon_coverage is under
 ** 1, used_gco2eq and projected_gco2eq are NULL, and state is 'over' when
 ** the known carbon alone is over the limit, else NULL.
+**
+** A budget that includes 'operational+embodied' adds usage_buckets'
+** embodied_gCo2eq to used_gco2eq. Its embodied carbon is known only when no
+** fact of the key in [period_start, as_of) has embodied_source 'none' (a
+** month's embodied_gCo2eq sums the facts with a model and is NULL only when
+** none had one), read from fact_usage; when one has none, used and
+** projected are NULL and state is judged as for coverage under 1.
 */
 #include <string.h>
 
 #include "derive/derive.h"
+#include "plan/facts.h"
 #include "plan/need.h"
 #include "plan/state.h"
 #include "plan/totals.h"
@@ -65,10 +73,10 @@ enum {
 };
 
 /* The statements the table keeps; each "%w" is the schema. */
-enum { BQ_BUDGETS, BQ_LAST_TS, BQ_USED, BQ_FORECAST, BQ_COUNT };
+enum { BQ_BUDGETS, BQ_LAST_TS, BQ_USED, BQ_COUNT };
 
 static const char *const azStatusSql[BQ_COUNT] = {
-    "SELECT scope, key, period, limit_gco2eq, warn_fraction "
+    "SELECT scope, key, period, limit_gco2eq, warn_fraction, includes "
     "FROM \"%w\".budget ORDER BY scope, key, period",
     /* Four seeks of the (scope, ts) index rather than a scan. */
     "SELECT max(t) FROM ("
@@ -86,22 +94,8 @@ static const char *const azStatusSql[BQ_COUNT] = {
         "1") " FROM ("
              "SELECT bucket_start, key, busy_gCo2eq + idle_gCo2eq AS g, "
              "busy_kwh + idle_kwh AS kwh, (busy_kwh + idle_kwh) * carbon_coverage "
-             "AS cov, samples AS n FROM usage_buckets(?1, 'month', ?2, ?3, 'none', "
+             "AS cov, embodied_gCo2eq AS e, samples AS n FROM usage_buckets(?1, 'month', ?2, ?3, 'none', "
              "'2000-01-01', ?4)) WHERE key IS NOT NULL GROUP BY key ORDER BY key",
-    /* The facts of the span whose carbon came wholly (forecast) or partly
-    ** (mixed) from forecasts, from the partial index of migration 6. */
-    "SELECT count(*), total(f.carbon_source = 'forecast') "
-    "FROM \"%w\".fact_usage f INDEXED BY fact_usage_forecast "
-    "WHERE f.scope = ?1 AND f.ts >= ?2 AND f.ts < ?3 "
-    "AND (f.carbon_source = 'forecast' OR f.carbon_source = 'mixed') "
-    "AND CASE ?4 WHEN 'project' THEN f.project_id = (SELECT project_id "
-    "FROM \"%w\".dim_project WHERE cloud_project_name = ?5) "
-    "WHEN 'machine' THEN f.machine_id = (SELECT machine_id "
-    "FROM \"%w\".dim_machine WHERE machine_name = ?5) "
-    "WHEN 'user' THEN f.user_id = ?5 "
-    "WHEN 'group' THEN f.user_id IN (SELECT user_id FROM \"%w\".dim_user "
-    "WHERE group_id = (SELECT group_id FROM \"%w\".dim_group "
-    "WHERE group_name = ?5)) ELSE 1 END",
 };
 
 typedef struct BsVtab {
@@ -110,6 +104,7 @@ typedef struct BsVtab {
   char *zSchema;
   UsageDeriver *pDeriver; /* reads fact_interval */
   sqlite3_stmt *aStmt[BQ_COUNT];
+  PlanFacts facts; /* basis and embodied models */
 } BsVtab;
 
 /* One budget's row (plan/state.h). */
@@ -187,6 +182,8 @@ static int bs_connect(sqlite3 *db, void *pAux, int argc,
   memset(p, 0, sizeof(*p));
   p->db = db;
   p->zSchema = sqlite3_mprintf("%s", argv[1]);
+  p->facts.db = db;
+  p->facts.zSchema = p->zSchema;
   p->pDeriver = p->zSchema ? usage_deriver_new(db, argv[1]) : 0;
   if (p->pDeriver == 0) {
     sqlite3_free(p->zSchema);
@@ -202,6 +199,7 @@ static int bs_disconnect(sqlite3_vtab *pVtab) {
   BsVtab *p = (BsVtab *)pVtab;
   int i;
   for (i = 0; i < BQ_COUNT; i++) sqlite3_finalize(p->aStmt[i]);
+  plan_facts_free(&p->facts);
   usage_deriver_free(p->pDeriver);
   sqlite3_free(p->zSchema);
   sqlite3_free(p);
@@ -370,36 +368,6 @@ static int read_totals(BsVtab *p, BsCall *pCall, const char *zScope,
   return stmt_done(p, pStmt, rc);
 }
 
-/* The basis: did forecasts enter the carbon of the span's nFact facts? */
-static int read_basis(BsVtab *p, BsRow *r, int64_t tTo, sqlite3_int64 nFact) {
-  sqlite3_stmt *pStmt;
-  sqlite3_int64 nProvisional = 0;
-  double nForecast = 0;
-  int rc = stmt_get(p, BQ_FORECAST, &pStmt);
-  if (rc != SQLITE_OK) return rc;
-  sqlite3_bind_text(pStmt, 1,
-                    strcmp(r->zScope, "group") == 0 ? "user" : r->zScope, -1,
-                    SQLITE_STATIC);
-  bind_time(pStmt, 2, r->tStart);
-  bind_time(pStmt, 3, tTo);
-  sqlite3_bind_text(pStmt, 4, r->zScope, -1, SQLITE_STATIC);
-  if (r->zKey) sqlite3_bind_text(pStmt, 5, r->zKey, -1, SQLITE_STATIC);
-  rc = sqlite3_step(pStmt);
-  if (rc == SQLITE_ROW) {
-    nProvisional = sqlite3_column_int64(pStmt, 0);
-    nForecast = sqlite3_column_double(pStmt, 1);
-  }
-  rc = stmt_done(p, pStmt, rc);
-  if (nFact == 0) {
-    r->zBasis = 0;
-  } else if (nProvisional == 0) {
-    r->zBasis = "actual";
-  } else {
-    r->zBasis = nForecast == (double)nFact ? "forecast" : "mixed";
-  }
-  return rc;
-}
-
 /* Add the budget that is the current row of pBudgets, with its period. */
 static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
                       sqlite3_stmt *pBudgets) {
@@ -407,6 +375,7 @@ static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
   BsRow *r;
   const char *zKey = (const char *)sqlite3_column_text(pBudgets, 1);
   const char *zPeriod = (const char *)sqlite3_column_text(pBudgets, 2);
+  const char *zIncludes;
   if (c->nRow == c->nAlloc) {
     int nNew = c->nAlloc ? c->nAlloc * 2 : 16;
     BsRow *aNew =
@@ -429,7 +398,17 @@ static int add_budget(BsVtab *p, BsCursor *c, const BsCall *pCall,
   r->zPeriod = azPeriod[r->iPeriod];
   r->rLimit = sqlite3_column_double(pBudgets, 3);
   r->rWarn = sqlite3_column_double(pBudgets, 4);
+  zIncludes = (const char *)sqlite3_column_text(pBudgets, 5);
+  if (zIncludes == 0) return SQLITE_NOMEM; /* NOT NULL in the table */
+  r->bEmbodied = strcmp(zIncludes, "operational+embodied") == 0;
   return period_of(p, pCall, r->zPeriod, r);
+}
+
+/* The table's error for a failure of plan/facts.c, which leaves the
+** message in the connection. */
+static int facts_error(BsVtab *p, int rc) {
+  if (rc == SQLITE_OK || rc == SQLITE_NOMEM) return rc;
+  return usage_vtab_db_error(&p->base, p->db, BS_TABLE, rc);
 }
 
 /* Count the budgets aRow[0..n) of one scope from one read of its totals. */
@@ -444,14 +423,24 @@ static int count_scope(BsVtab *p, BsCall *pCall, BsRow *aRow, int n) {
     BsRow *r = &aRow[i];
     const PlanTotal *t =
         plan_totals_find(&pCall->totals, r->zKey ? r->zKey : "ada");
-    PlanSums sum = {0, 0, 0, 0};
+    PlanSums sum = {0, 0, 0, 0, 0};
+    int bEmbodiedKnown = 1;
     if (t) sum = t->a[r->iPeriod];
-    r->rUsed = sum.g;
+    r->rUsed = r->bEmbodied ? sum.g + sum.emb : sum.g;
     r->rElapsed =
         (double)(pCall->asOf - r->tStart) / (double)(r->tEnd - r->tStart);
-    rc = read_basis(p, r, pCall->asOf, sum.nFact);
-    if (rc == SQLITE_OK)
-      plan_budget_judge(r, pCall->asOf, sum.kwh, sum.covered);
+    rc = facts_error(p, plan_facts_basis(&p->facts, r, pCall->asOf, sum.nFact));
+    if (rc == SQLITE_OK && r->bEmbodied && sum.nFact > 0) {
+      rc = plan_need_table(&p->base, p->db, p->zSchema, "embodied_model",
+                           BS_TABLE);
+      if (rc == SQLITE_OK) {
+        rc = facts_error(p, plan_facts_embodied_known(&p->facts, r, pCall->asOf,
+                                                      &bEmbodiedKnown));
+      }
+    }
+    if (rc == SQLITE_OK) {
+      plan_budget_judge(r, pCall->asOf, sum.kwh, sum.covered, bEmbodiedKnown);
+    }
   }
   return rc;
 }

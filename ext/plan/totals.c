@@ -36,10 +36,12 @@ int plan_totals_read(sqlite3_stmt *pStmt, PlanTotals *p) {
     t->zKey = sqlite3_mprintf("%s", zKey);
     if (t->zKey == 0) return SQLITE_NOMEM;
     for (i = 0; i < 3; i++) {
-      t->a[i].g = sqlite3_column_double(pStmt, 1 + 4 * i);
-      t->a[i].kwh = sqlite3_column_double(pStmt, 2 + 4 * i);
-      t->a[i].covered = sqlite3_column_double(pStmt, 3 + 4 * i);
-      t->a[i].nFact = sqlite3_column_int64(pStmt, 4 + 4 * i);
+      int iCol = 1 + PLAN_SUMS_NCOL * i;
+      t->a[i].g = sqlite3_column_double(pStmt, iCol);
+      t->a[i].kwh = sqlite3_column_double(pStmt, iCol + 1);
+      t->a[i].covered = sqlite3_column_double(pStmt, iCol + 2);
+      t->a[i].emb = sqlite3_column_double(pStmt, iCol + 3);
+      t->a[i].nFact = sqlite3_column_int64(pStmt, iCol + 4);
     }
     p->n++;
   }

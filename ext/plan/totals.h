@@ -14,15 +14,19 @@
 /* The sums of one key over one span. */
 typedef struct PlanSums {
   double g, kwh, covered; /* gCO2eq, kWh, kWh with known carbon */
+  double emb;             /* embodied gCO2eq (usage_buckets' NULL is 0) */
   sqlite3_int64 nFact;    /* fact rows counted */
 } PlanSums;
 
 /* The SQL of one PlanSums over the rows where zWhere holds, from the
-** columns g, kwh, cov and n. */
+** columns g, kwh, cov, e and n. */
 #define PLAN_SUMS(zWhere)                                                   \
   "total(g) FILTER (WHERE " zWhere "), total(kwh) FILTER (WHERE " zWhere    \
-  "), total(cov) FILTER (WHERE " zWhere "), total(n) FILTER (WHERE " zWhere \
-  ")"
+  "), total(cov) FILTER (WHERE " zWhere "), total(e) FILTER (WHERE " zWhere \
+  "), total(n) FILTER (WHERE " zWhere ")"
+
+/* The columns of one PlanSums. */
+#define PLAN_SUMS_NCOL 5
 
 /* One key's sums over three nested spans: since the month's start, since
 ** the quarter's, and the whole span read (from the year's start when a

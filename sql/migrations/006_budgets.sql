@@ -12,8 +12,8 @@
 --             warn_fraction  the share of the limit used that warns, in
 --                            (0, 1]; 0.8 unless given
 --             includes       what is counted: 'operational' (the carbon of
---                            fact_usage); 'operational+embodied' is kept for
---                            when embodied carbon is recorded
+--                            fact_usage), or 'operational+embodied' (and the
+--                            embodied carbon of migration 7)
 --           One row per (scope, key, period): a second replaces the first.
 --
 -- fact_usage_forecast indexes the facts whose carbon came wholly or partly

@@ -32,6 +32,8 @@
 --                   has known carbon (no intensity period covers it)
 --   intensity_gCo2eq_kwh  gCo2eq / the kWh whose carbon is known; empty when
 --                   there is none
+--   carbon_coverage the share of the day's kWh whose carbon is known, 0 to
+--                   1; empty when the day has no energy
 -- Numbers are printed with 6 decimals.
 .headers on
 .mode csv
@@ -59,7 +61,8 @@ cal AS (
 buckets AS (
   SELECT substr(b.bucket_start, 1, 10) AS day, b.samples,
          b.busy_kwh + b.idle_kwh AS kwh,
-         b.busy_gCo2eq + b.idle_gCo2eq AS g, b.intensity_gCo2eq_kwh AS intensity
+         b.busy_gCo2eq + b.idle_gCo2eq AS g, b.intensity_gCo2eq_kwh AS intensity,
+         b.carbon_coverage AS coverage
   FROM params,
        usage_buckets('ada', '1 day', params.y || '-01-01',
                      printf('%04d-01-01', params.y + 1)) AS b
@@ -74,7 +77,9 @@ SELECT cal.day,
        CASE WHEN b.day IS NULL OR b.g IS NOT NULL THEN printf('%.6f', COALESCE(b.g, 0))
        END AS gCo2eq,
        CASE WHEN b.intensity IS NOT NULL THEN printf('%.6f', b.intensity)
-       END AS intensity_gCo2eq_kwh
+       END AS intensity_gCo2eq_kwh,
+       CASE WHEN b.coverage IS NOT NULL THEN printf('%.6f', b.coverage)
+       END AS carbon_coverage
 FROM cal
 LEFT JOIN buckets AS b ON b.day = cal.day
 ORDER BY cal.day;

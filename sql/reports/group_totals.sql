@@ -27,7 +27,9 @@
 --   samples                 number of user-scope fact rows
 --   busy_cpu_seconds_total  idle_cpu_seconds_total
 --   busy_kwh  idle_kwh
---   busy_gCo2eq  idle_gCo2eq
+--   busy_gCo2eq  idle_gCo2eq    empty when none of the energy has known carbon
+--   carbon_coverage         the share of the kWh whose carbon is known,
+--                           0 to 1; empty when the row has no energy
 -- Numbers are printed with 6 decimals.
 .headers on
 .mode csv
@@ -107,6 +109,10 @@ SELECT group_name,
        CASE WHEN covered > 0 OR busy_kwh + idle_kwh = 0 THEN printf('%.6f', busy_g)
        END AS busy_gCo2eq,
        CASE WHEN covered > 0 OR busy_kwh + idle_kwh = 0 THEN printf('%.6f', idle_g)
-       END AS idle_gCo2eq
+       END AS idle_gCo2eq,
+       -- the share of the kWh whose carbon is known; unknown without energy
+       CASE WHEN busy_kwh + idle_kwh > 0
+            THEN printf('%.6f', min(1.0, covered / (busy_kwh + idle_kwh)))
+       END AS carbon_coverage
 FROM (SELECT * FROM groups UNION ALL SELECT * FROM everyone)
 ORDER BY part, group_name;

@@ -33,6 +33,8 @@
 --                           intensity_gCo2eq_kwh, or gCo2eq/kwh when that is
 --                           NULL (as v_project_timeseries has it); empty
 --                           when the month has no energy
+--   carbon_coverage         the share of the kWh whose carbon is known,
+--                           0 to 1; empty when the month has no energy
 -- Numbers are printed with 6 decimals.
 .headers on
 .mode csv
@@ -56,7 +58,7 @@ rows AS (
          p.cloud_project_name,
          f.busy_cpu_seconds_total, f.idle_cpu_seconds_total,
          f.busy_kwh, f.idle_kwh, f.busy_gCo2eq, f.idle_gCo2eq,
-         f.busy_kwh + f.idle_kwh AS kwh,
+         f.busy_kwh + f.idle_kwh AS kwh, f.covered_kwh,
          -- the kWh whose carbon is known: all of a fact's when covered
          CASE WHEN f.covered_kwh >= f.busy_kwh + f.idle_kwh THEN f.busy_kwh + f.idle_kwh
               ELSE f.covered_kwh END AS carbon_kwh,
@@ -85,7 +87,11 @@ SELECT month,
             THEN printf('%.6f', sum(busy_gCo2eq) + sum(idle_gCo2eq)) END AS gCo2eq,
        CASE WHEN sum(carbon_kwh) > 0
             THEN printf('%.6f', total(weighted_g) / sum(carbon_kwh))
-       END AS intensity_gCo2eq_kwh
+       END AS intensity_gCo2eq_kwh,
+       -- the share of the kWh whose carbon is known; unknown without energy
+       CASE WHEN sum(kwh) > 0
+            THEN printf('%.6f', min(1.0, sum(covered_kwh) / sum(kwh)))
+       END AS carbon_coverage
 FROM rows
 GROUP BY month, cloud_project_name
 ORDER BY month, cloud_project_name;

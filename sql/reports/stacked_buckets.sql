@@ -38,6 +38,8 @@
 --   base          sum of busy + idle of the keys ranked above it in the
 --                 bucket: its busy segment spans [base, base + busy], its
 --                 idle one [base + busy, base + busy + idle]
+--   carbon_coverage  the share of the key's kWh in the bucket whose carbon
+--                 is known, 0 to 1; empty when it has no energy
 -- Numbers are printed with 6 decimals.
 .headers on
 .mode csv
@@ -63,7 +65,8 @@ b AS (
                        ELSE b.busy_kwh END AS busy,
          CASE p.metric WHEN 'gco2' THEN b.idle_gCo2eq
                        WHEN 'footprint' THEN coalesce(b.embodied_gCo2eq, 0)
-                       ELSE b.idle_kwh END AS idle
+                       ELSE b.idle_kwh END AS idle,
+         b.carbon_coverage AS coverage
   FROM params AS p, usage_buckets(p.scope, p.width, p.s, p.e) AS b
   WHERE p.metric IN ('kwh', 'gco2', 'footprint')
 ),
@@ -74,7 +77,7 @@ ranked AS (
   GROUP BY key
 ),
 chosen AS (
-  SELECT b.bucket_start, b.bucket_end, r.rank, b.key, b.busy, b.idle
+  SELECT b.bucket_start, b.bucket_end, r.rank, b.key, b.busy, b.idle, b.coverage
   FROM b JOIN ranked AS r USING (key), params AS p
   WHERE r.rank <= CASE WHEN p.k IS NULL THEN p.top ELSE 1 END
 )
@@ -84,6 +87,7 @@ SELECT bucket_start, bucket_end, rank, key,
        CASE WHEN idle IS NOT NULL THEN printf('%.6f', idle) END AS idle,
        printf('%.6f', coalesce(sum(busy + idle) OVER (
          PARTITION BY bucket_start ORDER BY rank
-         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS base
+         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS base,
+       CASE WHEN coverage IS NOT NULL THEN printf('%.6f', coverage) END AS carbon_coverage
 FROM chosen
 ORDER BY bucket_start, rank;

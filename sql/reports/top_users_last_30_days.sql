@@ -32,6 +32,8 @@
 --   gCo2eq                  busy + idle carbon
 --   share_of_gCo2eq_pct     the user's part of all users' carbon in the window
 --   window_start  window_end  the window, [start, end), canonical UTC
+--   carbon_coverage         the share of the user's kWh whose carbon is known,
+--                           0 to 1; empty when the user has no energy
 -- Numbers are printed with 6 decimals.
 .headers on
 .mode csv
@@ -60,6 +62,7 @@ per_user AS (
          sum(f.busy_cpu_seconds_total) AS busy_cpu,
          sum(f.idle_cpu_seconds_total) AS idle_cpu,
          sum(f.busy_kwh + f.idle_kwh) AS kwh,
+         sum(f.covered_kwh) AS covered,
          -- unknown, not 0, when none of the energy has known carbon
          CASE WHEN sum(f.covered_kwh) > 0 OR sum(f.busy_kwh + f.idle_kwh) = 0
               THEN sum(f.busy_gCo2eq + f.idle_gCo2eq) END AS g
@@ -85,7 +88,10 @@ SELECT r.rank,
        CASE WHEN r.all_g > 0 AND r.g IS NOT NULL THEN printf('%.6f', 100.0 * r.g / r.all_g) END
          AS share_of_gCo2eq_pct,
        win.start_ts AS window_start,
-       win.end_ts AS window_end
+       win.end_ts AS window_end,
+       -- the share of the kWh whose carbon is known; unknown without energy
+       CASE WHEN r.kwh > 0 THEN printf('%.6f', min(1.0, r.covered / r.kwh)) END
+         AS carbon_coverage
 FROM ranked AS r
 JOIN win
 JOIN dim_user AS u ON u.user_id = r.user_id
