@@ -84,7 +84,7 @@ def bench_embodied(args, ds, machine):
     med = median(times)
     label = size_label(ds)
     log(f"embodied: re-deriving {machine}'s {manifest['hours']:,} facts: {fmt_time(med)}")
-    return [Figure(("embodied", "rederive"), f"Embodied carbon, ms: changing one machine's "
+    return [Figure(("embodied", "rederive"), f"Embodied carbon, time: changing one machine's "
                    f"embodied model (UPDATE usage_embodied_models) re-derives its "
                    f"{manifest['hours']:,} facts, {label}", fmt_time(med), value=med)], \
         (f"Embodied carbon: each run changed machine {machine}'s model in one UPDATE, in "
