@@ -1,6 +1,6 @@
 """ingest: the ingest figures: usage_ingest against the in-engine floor and
-the seed-style Python writer, with derivation, and re-derivation by actual
-intensity.
+the seed-style Python writer, with derivation, with embodied models in
+force, and re-derivation by actual intensity.
 
     figures, note = bench_ingest(args, ds)
 """
@@ -12,8 +12,9 @@ import time
 from .common import (CPU_COLS, FACT_COLS, INGEST_COLS, BenchError, Figure, check_totals,
                      fmt_rate, fmt_ratio, log, remove_db, size_label, work_path)
 from .data import fresh_target, load_forecasts
-from .targets import (T_DERIVE_FLOOR, T_INGEST_FLOOR, T_INGEST_PYTHON, T_INGEST_RATE,
-                      T_REDERIVE_MS)
+from .embodied import add_models, check_embodied
+from .targets import (T_DERIVE_FLOOR, T_EMBODIED, T_INGEST_FLOOR, T_INGEST_PYTHON,
+                      T_INGEST_RATE, T_REDERIVE_MS)
 from .timing import Ratio, median, rounds
 
 USAGE_INGEST = (f"INSERT INTO usage_ingest({', '.join(INGEST_COLS)}) "
@@ -123,11 +124,13 @@ def bench_ingest(args, ds):
     gc.collect()
     gc.freeze()  # the staged rows are not garbage; keep the collector off them
 
-    def timed(label, body, derive=False):
+    def timed(label, body, derive=False, embodied=False):
         def fn():
             conn = fresh_target(args, target, ds["src"])
             if derive:
                 load_forecasts(conn, manifest)
+            if embodied:
+                add_models(conn)
             t0 = time.perf_counter()
             body(conn)
             secs = time.perf_counter() - t0
@@ -135,6 +138,8 @@ def bench_ingest(args, ds):
                 check_derived(conn, manifest, f"ingest run ({label})")
             else:
                 check_totals(conn, manifest, f"ingest run ({label})")
+            if embodied:
+                check_embodied(conn, manifest, f"ingest run ({label})")
             conn.close()
             remove_db(target)
             return secs, None
@@ -149,7 +154,8 @@ def bench_ingest(args, ds):
     paths = [("usage", timed("usage_ingest", usage)),
              ("floor", timed("floor", floor)),
              ("python", timed("Python per-row", python)),
-             ("derive", timed("derivation", derive, derive=True))]
+             ("derive", timed("derivation", derive, derive=True)),
+             ("embodied", timed("embodied models", usage, embodied=True))]
     log(f"ingest: {nrows:,} rows x ({args.runs} runs + warm-up) x {len(paths)} paths")
     times, _ = rounds(paths, args.runs)
     gc.unfreeze()
@@ -184,10 +190,13 @@ def bench_ingest(args, ds):
         vs(("ingest", "derive"), "derive", "floor", "Ingest with derivation, rows/s: "
            "CPU-seconds-only rows through usage_ingest, energy from the power model and carbon "
            "from a forecast series, vs the floor", T_DERIVE_FLOOR),
+        vs(("ingest", "embodied"), "embodied", "usage", "Ingest with embodied carbon, rows/s: "
+           "usage_ingest with a platform default and one embodied model per machine in force "
+           "vs usage_ingest without", T_EMBODIED),
     ], (f"Ingest: every run of every path stored exactly the {nrows:,} rows and the per-scope "
         f"totals that scripts/gen promised (with derivation: its rows and CPU seconds, every "
-        f"fact derived from the model and the forecasts); {len(times['usage'])} timed runs "
-        "per path.")
+        f"fact derived from the model and the forecasts; with embodied models: every fact "
+        f"charged from a model); {len(times['usage'])} timed runs per path.")
 
 
 def bench_rederive(args, ds):

@@ -9,7 +9,7 @@ import shutil
 import sys
 import time
 
-from . import ingest, profile, queries, render, reports, rollups
+from . import embodied, ingest, planning, profile, queries, render, reports, rollups
 from .common import ROOT, BenchError, log, size_label
 from .data import buckets_available, dataset, middle_machine, month_inside
 
@@ -67,7 +67,8 @@ def data_line(args, base, large):
 def timed_figures(args, base, large):
     """Every figure of a run, and the notes that say what was checked."""
     figures, notes = [], []
-    for bench in (ingest.bench_ingest, ingest.bench_rederive):
+    for bench in (ingest.bench_ingest, ingest.bench_rederive,
+                  lambda a, ds: embodied.bench_embodied(a, ds, middle_machine(ds))):
         rows, note = bench(args, base)
         figures += rows
         notes.append(note)
@@ -91,6 +92,9 @@ def timed_figures(args, base, large):
         problems += more
         figures += queries.query_rows(res_large, large["size"], False)
     figures += queries.scaling_rows(args, base, large, month, machine, res_base, res_large)
+    rows, note = planning.bench_planning(args, base)
+    figures += rows
+    notes.append(note)
     for ds in sets:
         rows, note = rollups.bench_rollups(args, ds, month, machine)
         figures += rows

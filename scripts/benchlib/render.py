@@ -136,6 +136,14 @@ def summary(figures, labels, run):
         if ing["derive"]:
             out.append(f"With energy and carbon derived from CPU seconds: "
                        f"{fmt_rate(ing['derive'].value)} rows/s.")
+    emb, red = find(figures, "ingest", "embodied"), find(figures, "embodied", "rederive")
+    if emb:
+        out.append(f"With embodied carbon models in force (a platform default and one per "
+                   f"machine): {fmt_rate(emb.value)} rows/s, {fmt_ratio(emb.ratio.median)} "
+                   "the rate without.")
+    if red:
+        out.append(f"Changing one machine's embodied model re-derives only that machine's "
+                   f"facts: its year, in the {run['base_label']}-row data, takes {fmt_time(red.value)}.")
     out += ["", "### Keeping rollups fresh", ""]
     for l in labels:
         r1, r13 = find(figures, "refresh", 1, l), find(figures, "refresh", 13, l)
@@ -148,6 +156,13 @@ def summary(figures, labels, run):
         if built:
             out.append(f"- {l}: building each scope's rollups from scratch: "
                        + ", ".join(built) + ".")
+    plan = [find(figures, "planning", k) for k in ("budgets", "best")]
+    if all(plan):
+        out += ["", "### Planning", "",
+                f"- `SELECT * FROM usage_budget_status()` for {plan[0].rows} budgets, rollups built, at "
+                f"{run['base_label']} rows: {fmt_time(plan[0].value)}.",
+                f"- `usage_best_window('3 hours', …)` over 48 hours of half-hour forecasts: "
+                f"{fmt_time(plan[1].value)}."]
     rss = [f for f in figures if f.key[0] == "rss"]
     if rss:
         out += ["", "### Memory", ""]

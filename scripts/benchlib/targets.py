@@ -30,3 +30,8 @@ T_RSS_MB = 50               # peak RSS at 10 M <= baseline + 50 MB
 # Rollups kept fresh.
 T_REFRESH_HOUR = 0.005      # usage_refresh() after one hour of new data < 5 ms
 T_BUILD = 2.0               # building a scope from scratch < 2 x one full raw query
+
+# Embodied carbon and planning.
+T_EMBODIED = 0.95           # ingest with embodied models in force >= 0.95 x without
+T_BUDGETS_MS = 10           # usage_budget_status() for 100 budgets, rollups built < 10 ms
+T_BEST_WINDOW_MS = 1        # usage_best_window over 48 h of half-hour forecasts < 1 ms
