@@ -66,7 +66,6 @@ int insert_embodied(EnergyVtab *p, sqlite3_value **a) {
   char zFrom[USAGE_TS_LEN + 1];
   double kg = 0, years = 0, cores = 0;
   sqlite3_int64 iMachine = -1;
-  sqlite3_stmt *pUpsert;
   rc = energy_arg_text(p, a[0], "machine_name", 0, &zMachine, &nMachine);
   if (rc == SQLITE_OK)
     rc = energy_arg_time(p, a[1], "valid_from", &tFrom, zFrom);
@@ -78,21 +77,10 @@ int insert_embodied(EnergyVtab *p, sqlite3_value **a) {
     rc = energy_arg_text(p, a[5], "source", 0, &zSource, &nSource);
   if (rc == SQLITE_OK && zMachine)
     rc = energy_machine_id(p, zMachine, nMachine, &iMachine);
-  if (rc == SQLITE_OK) rc = energy_stmt_get(p, EST_EMB_UPSERT, &pUpsert);
   if (rc != SQLITE_OK) return rc;
-  if (iMachine >= 0) {
-    sqlite3_bind_int64(pUpsert, 1, iMachine);
-  } else {
-    sqlite3_bind_null(pUpsert, 1);
-  }
-  sqlite3_bind_text(pUpsert, 2, zFrom, USAGE_TS_LEN, SQLITE_STATIC);
-  sqlite3_bind_double(pUpsert, 3, kg);
-  sqlite3_bind_double(pUpsert, 4, years);
-  sqlite3_bind_double(pUpsert, 5, cores);
-  sqlite3_bind_text(pUpsert, 6, zSource, nSource,
-                    SQLITE_STATIC); /* NULL if 0 */
-  rc = energy_stmt_run(p, pUpsert, 0);
-  sqlite3_clear_bindings(pUpsert);
+  rc =
+      energy_model_upsert(p, EST_EMB_UPSERT, iMachine, zFrom,
+                          (const double[]){kg, years, cores}, zSource, nSource);
   if (rc != SQLITE_DONE) return rc;
   return rederive_embodied(p, iMachine, zFrom, tFrom);
 }

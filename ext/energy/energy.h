@@ -94,6 +94,13 @@ int pending_flush(EnergyVtab *p);
 /* The id of a machine by name, creating its dim_machine row if missing. */
 int energy_machine_id(EnergyVtab *p, const char *z, int n, sqlite3_int64 *pId);
 
+/* Write one model row (machine id or -1 for the default, valid_from, its
+** three numbers, source or NULL) with the upsert eStmt: the power models
+** and the embodied models share this shape. SQLITE_DONE on success. */
+int energy_model_upsert(EnergyVtab *p, int eStmt, sqlite3_int64 iMachine,
+                        const char *zFrom, const double *aNum,
+                        const char *zSource, int nSource);
+
 /* ---- energy/embodied_rows.c ---------------------------------------------- */
 
 /* INSERT and DELETE of usage_embodied_models. */

@@ -63,6 +63,26 @@ static int rederive_model(EnergyVtab *p, sqlite3_int64 iMachine,
   return energy_derive_error(p, rc, zErr);
 }
 
+int energy_model_upsert(EnergyVtab *p, int eStmt, sqlite3_int64 iMachine,
+                        const char *zFrom, const double *aNum,
+                        const char *zSource, int nSource) {
+  sqlite3_stmt *pUpsert;
+  int i, rc = energy_stmt_get(p, eStmt, &pUpsert);
+  if (rc != SQLITE_OK) return rc;
+  if (iMachine >= 0) {
+    sqlite3_bind_int64(pUpsert, 1, iMachine);
+  } else {
+    sqlite3_bind_null(pUpsert, 1);
+  }
+  sqlite3_bind_text(pUpsert, 2, zFrom, USAGE_TS_LEN, SQLITE_STATIC);
+  for (i = 0; i < 3; i++) sqlite3_bind_double(pUpsert, 3 + i, aNum[i]);
+  sqlite3_bind_text(pUpsert, 6, zSource, nSource,
+                    SQLITE_STATIC); /* NULL if 0 */
+  rc = energy_stmt_run(p, pUpsert, 0);
+  sqlite3_clear_bindings(pUpsert);
+  return rc;
+}
+
 /* INSERT INTO usage_power_models(machine_name, valid_from, busy_watts,
 ** idle_watts, pue, source). */
 int insert_model(EnergyVtab *p, sqlite3_value **a) {
@@ -72,7 +92,6 @@ int insert_model(EnergyVtab *p, sqlite3_value **a) {
   char zFrom[USAGE_TS_LEN + 1];
   double busyW = 0, idleW = 0, pue = 1.0;
   sqlite3_int64 iMachine = -1;
-  sqlite3_stmt *pUpsert;
   rc = energy_arg_text(p, a[0], "machine_name", 0, &zMachine, &nMachine);
   if (rc == SQLITE_OK)
     rc = energy_arg_time(p, a[1], "valid_from", &tFrom, zFrom);
@@ -85,21 +104,10 @@ int insert_model(EnergyVtab *p, sqlite3_value **a) {
     rc = energy_arg_text(p, a[5], "source", 0, &zSource, &nSource);
   if (rc == SQLITE_OK && zMachine)
     rc = energy_machine_id(p, zMachine, nMachine, &iMachine);
-  if (rc == SQLITE_OK) rc = energy_stmt_get(p, EST_MODEL_UPSERT, &pUpsert);
   if (rc != SQLITE_OK) return rc;
-  if (iMachine >= 0) {
-    sqlite3_bind_int64(pUpsert, 1, iMachine);
-  } else {
-    sqlite3_bind_null(pUpsert, 1);
-  }
-  sqlite3_bind_text(pUpsert, 2, zFrom, USAGE_TS_LEN, SQLITE_STATIC);
-  sqlite3_bind_double(pUpsert, 3, busyW);
-  sqlite3_bind_double(pUpsert, 4, idleW);
-  sqlite3_bind_double(pUpsert, 5, pue);
-  sqlite3_bind_text(pUpsert, 6, zSource, nSource,
-                    SQLITE_STATIC); /* NULL if 0 */
-  rc = energy_stmt_run(p, pUpsert, 0);
-  sqlite3_clear_bindings(pUpsert);
+  rc = energy_model_upsert(p, EST_MODEL_UPSERT, iMachine, zFrom,
+                           (const double[]){busyW, idleW, pue}, zSource,
+                           nSource);
   if (rc != SQLITE_DONE) return rc;
   return rederive_model(p, iMachine, zFrom, tFrom);
 }
