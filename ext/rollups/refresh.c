@@ -20,8 +20,9 @@
 **   2. extends the rollups over complete days: from the watermark (or the
 **      first day with rows, when nothing is built) up to the day of the
 **      newest row of the scope, which stays unbuilt while it may still
-**      fill; a day is complete once a later day has a row. The watermark
-**      moves to the first day not built;
+**      fill; a day is complete once a later day has a row, or a row in its
+**      last hour (its 23:00 in UTC). The watermark moves to the first day
+**      not built;
 **   3. recomputes the month rows of every month with a dirty day, from
 **      the day rows; a newly built day is added to its month row as it is
 **      written (a month row is the sum of its day rows either way).
@@ -67,6 +68,15 @@ static int ts_day(const RfCall *pCall, const char *z, int64_t *pD) {
   }
   *pD = usage_rollup_day_of(pCall->pZone, t);
   return 0;
+}
+
+/* Whether the newest row, at zTs in local day d, lies in the day's last
+** hour: then no later hour can come, so the day is built now instead of
+** staying raw until a later day has a row (a late row marks it dirty). */
+static int day_is_full(const RfCall *pCall, const char *zTs, int64_t d) {
+  int64_t t;
+  if (usage_time_parse_canonical(zTs, USAGE_TS_LEN, &t)) return 0;
+  return t + 3600 >= usage_rollup_day_start(pCall->pZone, d + 1);
 }
 
 /* Recompute local day d of a scope from its fact rows, as one dirty day. */
@@ -198,6 +208,7 @@ static int refresh_extend(RfCall *pCall, RfScan *s, const char *zScope,
                                   zScope);
     return SQLITE_ERROR;
   }
+  if (day_is_full(pCall, zHi, hi)) hi++;
   lo0 = lo;
   while (rc == SQLITE_OK && lo<hi && * pBudget> 0) {
     char zFrom[RF_DAY_LEN + 1], zTo[RF_DAY_LEN + 1];

@@ -146,7 +146,7 @@ def summary(figures, labels, run):
                    f"facts: its year, in the {run['base_label']}-row data, takes {fmt_time(red.value)}.")
     out += ["", "### Keeping rollups fresh", ""]
     for l in labels:
-        r1, r13 = find(figures, "refresh", 1, l), find(figures, "refresh", 13, l)
+        r1, r13 = find(figures, "refresh", 24, l), find(figures, "refresh", 13, l)
         if r1 and r13:
             out.append(f"- {l}: `usage_refresh()` after one hour of new data takes "
                        f"{fmt_time(r1.value)} when that hour completes a day, "

@@ -71,7 +71,8 @@ def build_rows(args, conn, label):
 
 def refresh_hour_rows(args, conn, label):
     """usage_refresh() after one hour of new rows (one per key), at the
-    first hour of a day (a day becomes complete and is built) and mid-day."""
+    last hour of a day (the day becomes complete and is built) and mid-day.
+    The data ends with a whole day, so the day after it is the one filled."""
     top = conn.execute("SELECT max(ts) FROM fact_usage").fetchone()[0]
     t_top = dt.datetime.strptime(top, "%Y-%m-%dT%H:%M:%SZ")
     keys = conn.execute(
@@ -79,7 +80,7 @@ def refresh_hour_rows(args, conn, label):
         "LEFT JOIN dim_project p USING (project_id) LEFT JOIN dim_machine m USING (machine_id) "
         "WHERE f.scope IN ('ada', 'project', 'machine', 'user') AND f.ts = ?", (top,)).fetchall()
     rows = []
-    for what, hours in (("the hour that completes a day", 1), ("an hour in mid-day", 13)):
+    for what, hours in (("the hour that completes a day", 24), ("an hour in mid-day", 13)):
         ts = (t_top + dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
         def refresh(ts=ts, hours=hours):
