@@ -18,8 +18,8 @@
 // held (the limit), DuckDB, and the fixed query (the same report over a
 // range without rows) in rounds, each round all of them back to back in a
 // rotating order, after one warm-up round, and answers {"rows": n,
-// "times": {side: [seconds]},
-// "problem": text or null}. @duckdb/node-api is loaded from DUCKDB_PREFIX.
+// "times": {side: [seconds]}, "problem": text or null, "stats": what
+// usage_buckets_stats() said of the report (the stored rows it read)}. @duckdb/node-api is loaded from DUCKDB_PREFIX.
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -60,7 +60,10 @@ async function duckRows(sql) {
 }
 
 // One side's run: [seconds, rows].
+// Each timed call starts with a collected heap (node --expose-gc), so no
+// side pays for the garbage another side left.
 async function timed(fn) {
+  if (globalThis.gc) globalThis.gc();
   const start = performance.now();
   const rows = await fn();
   return [(performance.now() - start) / 1000, rows];
@@ -114,10 +117,12 @@ async function report(req) {
   ];
   const warm = {};
   let slowest = 0;
+  let stats = null;
   for (const [name, fn] of sides) {
     const [secs, rows] = await timed(fn);
     warm[name] = rows;
     slowest = Math.max(slowest, secs);
+    if (name === "usage") stats = JSON.parse(db.prepare("SELECT usage_buckets_stats() AS s").get().s);
   }
   const held = differ(warm.usage, warm.limit.map(fromSqlite), true);
   const peer = differ(warm.usage, warm.duckdb.map(fromDuck), false);
@@ -135,7 +140,7 @@ async function report(req) {
     }
   }
   db.exec("DROP TABLE temp.held");
-  return { rows: warm.usage.length, times, problem };
+  return { rows: warm.usage.length, times, problem, stats };
 }
 
 async function answer(req) {

@@ -231,7 +231,7 @@ def page(figures, run):
             f"- Data: {run['data']}."]
     out += [f"- {n}" for n in run["notes"]]
     out += ["", "## Rerunning it", "", "```sh",
-            "make bench                               # about 30 minutes on 2 cores",
+            f"make bench                               # {run['minutes']:.0f} minutes here, once the data is cached",
             "scripts/bench --quick                    # 1 M rows only",
             "scripts/bench --quick --only rollups     # just the figures on rollups",
             "make bench FLEET=1                       # also the fleet-sized run",

@@ -11,7 +11,7 @@ import time
 from .client import Client
 from .common import MEASURES, Figure, connect, fmt_time, log, remove_db, size_label, work_path
 from .data import gen_csv
-from .reports import NOTE, ROLL_TZ, bench_reports
+from .reports import ROLL_TZ, bench_reports
 from .targets import T_BUILD, T_REFRESH_HOUR, T_SUBDAY
 from .timing import Ratio, median, rounds
 
@@ -159,10 +159,10 @@ def bench_rollups(args, ds, month, machine):
     for c, p in ((conn, path), (tz_conn, tz_path)):
         c.close()
         remove_db(p)
-    note = (NOTE + f" The dirty report ran with {dirty} of the project scope's "
-            f"{ds['manifest']['hours'] // 24} days dirty. Each report's rows were compared once, outside the timing, with the held "
-            "table's and DuckDB's" + (": they agree." if not problems else
-                                      ". **They differ:** " + " / ".join(problems)))
+    note = (f"Reports on rollups, {label}: the dirty report ran with {dirty} of the project "
+            f"scope's {ds['manifest']['hours'] // 24} days dirty. Each report's rows were "
+            "compared once, outside the timing, with the held table's and DuckDB's"
+            + (": they agree." if not problems else ". **They differ:** " + " / ".join(problems)))
     return rows, note
 
 
