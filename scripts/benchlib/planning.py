@@ -3,12 +3,11 @@ over 48 hours of half-hour forecasts, on the data with rollups built.
 
     figures, note = bench_planning(args, ds)
 """
-import time
 
 from .common import Figure, fmt_time, remove_db, size_label
 from .rollups import copy_refreshed
 from .targets import T_BEST_WINDOW_MS, T_BUDGETS_MS
-from .timing import median, rounds
+from .timing import median, query, rounds
 
 # The keys budgets are set on: the platform, then up to 12 of each scope's.
 KEYS = (("project", "SELECT cloud_project_name FROM dim_project ORDER BY 1"),
@@ -36,14 +35,6 @@ def add_budgets(conn):
     return len(budgets)
 
 
-def timed(conn, sql, params=()):
-    def fn():
-        t0 = time.perf_counter()
-        rows = conn.execute(sql, params).fetchall()
-        return time.perf_counter() - t0, rows
-    return fn
-
-
 def bench_planning(args, ds):
     label = size_label(ds)
     path, conn = copy_refreshed(args, ds, "planning")
@@ -52,8 +43,8 @@ def bench_planning(args, ds):
     start = conn.execute("SELECT max(ts) FROM fact_usage WHERE scope = 'ada'").fetchone()[0]
     conn.execute(FORECASTS, (start,))
     conn.execute("COMMIT")
-    times, warm = rounds([("budgets", timed(conn, BUDGETS)),
-                          ("best", timed(conn, BEST, (start,)))], args.runs, args.budget)
+    times, warm = rounds([("budgets", query(conn, BUDGETS)),
+                          ("best", query(conn, BEST, (start,)))], args.runs, args.budget)
     conn.close()
     remove_db(path)
     b, w = median(times["budgets"]), median(times["best"])

@@ -9,12 +9,11 @@ import json
 import math
 import subprocess
 import sys
-import time
 
 from .common import BENCH, MEASURES, BenchError, Figure, connect, fmt_time, log, size_label
 from .targets import (T_LOCAL_UTC, T_MONTH_SHARE, T_RANGE_NOT_TABLE, T_RAW_SCAN,
                       T_RSS_MB)
-from .timing import Ratio, median, rounds
+from .timing import Ratio, median, query, rounds
 
 SUMS = ", ".join(f"sum(f.{m})" for m in MEASURES)
 INTENSITY = "sum(f.busy_gCo2eq + f.idle_gCo2eq) / sum(f.busy_kwh + f.idle_kwh)"
@@ -74,23 +73,15 @@ def check_result(name, usage_rows, floor_row, plain_rows):
     return f"{name}: " + "; ".join(problems[:3]) if problems else None
 
 
-def runner(conn, sql, params=()):
-    def fn():
-        t0 = time.perf_counter()
-        rows = conn.execute(sql, params).fetchall()
-        return time.perf_counter() - t0, rows
-    return fn
-
-
 def bench_queries(args, ds, month, machine):
     """Each query's rounds at one size: {key: {"usage": [s], "floor": [s], "plain": [s]}}."""
     conn = connect(ds["query"], args.ext)
     conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
     out, problems = {}, []
     for key, (usage_sql, floor_sql, plain_sql, params) in queries(month, machine).items():
-        times, warm = rounds([("usage", runner(conn, usage_sql, params)),
-                              ("floor", runner(conn, floor_sql, params)),
-                              ("plain", runner(conn, plain_sql, params))], args.runs, args.budget)
+        times, warm = rounds([("usage", query(conn, usage_sql, params)),
+                              ("floor", query(conn, floor_sql, params)),
+                              ("plain", query(conn, plain_sql, params))], args.runs, args.budget)
         p = check_result(f"{key[0]}, {key[1]}, {size_label(ds)}",
                          warm["usage"], warm["floor"][0], warm["plain"])
         if p:
@@ -110,7 +101,7 @@ def bench_local(args, ds):
     utc = "SELECT * FROM usage_buckets('project', 'day')"
     local = ("SELECT * FROM usage_buckets WHERE scope = 'project' AND width = 'day' "
              "AND tz = 'Europe/London'")
-    times, warm = rounds([("local", runner(conn, local)), ("utc", runner(conn, utc))],
+    times, warm = rounds([("local", query(conn, local)), ("utc", query(conn, utc))],
                          args.runs, args.budget)
     conn.close()
     n_local, n_utc = sum(r[10] for r in warm["local"]), sum(r[10] for r in warm["utc"])
@@ -173,8 +164,8 @@ def scaling_rows(args, base, large, month, machine, res_base, res_large):
                                f"usage_buckets at {ll} vs at {bl}", fmt_time(a), fmt_time(b),
                                Ratio([a / b]), "— (the range grows too)"))
             continue
-        times, _ = rounds([("large", runner(c_large, usage_sql, params)),
-                           ("base", runner(c_base, usage_sql, params))], args.runs, args.budget)
+        times, _ = rounds([("large", query(c_large, usage_sql, params)),
+                           ("base", query(c_base, usage_sql, params))], args.runs, args.budget)
         r = Ratio.of(times["large"], times["base"])
         rows.append(Figure(("scale", key[0], key[1]), f"{key[0].capitalize()}, {key[1]}: "
                            f"usage_buckets at {ll} vs at {bl}", fmt_time(median(times["large"])),

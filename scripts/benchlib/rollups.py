@@ -13,21 +13,13 @@ from .common import MEASURES, Figure, connect, fmt_time, log, remove_db, size_la
 from .data import gen_csv
 from .reports import ROLL_TZ, bench_reports
 from .targets import T_BUILD, T_REFRESH_HOUR, T_SUBDAY
-from .timing import Ratio, median, rounds
+from .timing import Ratio, median, query, rounds
 
 # The one-row wrapper the build figures run their raw query through: every
 # column of every row computed, none handed over.
 WRAP = ("SELECT count(*), count(key), max(bucket_start), "
         + ", ".join(f"sum({m})" for m in MEASURES + ("intensity_gCo2eq_kwh", "samples"))
         + " FROM ({})")
-
-
-def timed_sql(conn, sql, params=()):
-    def fn():
-        t0 = time.perf_counter()
-        rows = conn.execute(sql, params).fetchall()
-        return time.perf_counter() - t0, rows
-    return fn
 
 
 def raw_of(conn, sql):
@@ -146,7 +138,7 @@ def bench_rollups(args, ds, month, machine):
     # Widths under a day take the raw path: routed against forced raw.
     sql = (f"SELECT * FROM usage_buckets('machine', 'hour', '{month[0]}', '{month[1]}') "
            f"WHERE key = '{machine}'")
-    times, _ = rounds([("routed", timed_sql(conn, sql)), ("raw", raw_of(conn, sql))],
+    times, _ = rounds([("routed", query(conn, sql)), ("raw", raw_of(conn, sql))],
                       args.runs, args.budget)
     u, r = median(times["routed"]), median(times["raw"])
     ratio = Ratio.of(times["routed"], times["raw"])

@@ -8,9 +8,19 @@ ratios, so two sides are compared within the same moment of the machine.
     r = Ratio.of(times["usage"], times["floor"])    # r.median, r.lo, r.hi
 """
 import statistics
+import time
 
 MAX_RUNS = 25          # fast queries get more rounds, up to this many, as many
                        # as fit in --budget seconds (default 1.5) per figure
+
+
+def query(conn, sql, params=()):
+    """A variant for rounds(): run sql on conn, every row fetched."""
+    def fn():
+        t0 = time.perf_counter()
+        rows = conn.execute(sql, params).fetchall()
+        return time.perf_counter() - t0, rows
+    return fn
 
 
 def rounds(variants, runs, budget=0.0):
